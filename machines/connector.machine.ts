@@ -1,0 +1,233 @@
+import { assign, enqueueActions, fromCallback, setup } from 'xstate';
+import type { TransportCommand, TransportEvent, TransportInput } from '../src/domain/index.js';
+import { type BackoffPolicy, backoffDelay } from './backoff.js';
+
+/**
+ * Per-symbol subscription state on the upstream connection.
+ * idle: nobody wants it · pending: wanted, waiting for a connection · subscribing: request sent ·
+ * subscribed: acknowledged · unsubscribing: release sent · rejected: the venue refused it.
+ */
+export type SymbolState = 'idle' | 'pending' | 'subscribing' | 'subscribed' | 'unsubscribing' | 'rejected';
+
+export interface ConnectorInput {
+  source: TransportInput & { symbols: readonly string[]; backoff: BackoffPolicy };
+  /** Symbols wanted at start (demand); more arrive as DEMAND events. */
+  wanted?: readonly string[];
+  /** How long `subscribed` must last before the attempt counter is reset. */
+  stableAfterMs?: number;
+}
+
+export interface ConnectorContext {
+  source: ConnectorInput['source'];
+  wanted: string[];
+  symbols: Record<string, SymbolState>;
+  /** Consecutive failed connection attempts; 0 once a connection has been stable. */
+  attempt: number;
+  /** Connections that reached the open state; the second and later ones resubscribe. */
+  sessions: number;
+  lastError: string | null;
+  retryDelayMs: number;
+  nextRetryAt: number | null;
+  stableAfterMs: number;
+}
+
+export type ConnectorEvent =
+  | TransportEvent
+  | { type: 'DEMAND'; symbols: readonly string[] }
+  | { type: 'STOP' };
+
+/** Wanted symbols that need a subscribe request, and held ones that need a release. */
+function diff(context: ConnectorContext): { subscribe: string[]; unsubscribe: string[] } {
+  const subscribe: string[] = [];
+  const unsubscribe: string[] = [];
+  for (const [symbol, state] of Object.entries(context.symbols)) {
+    const wanted = context.wanted.includes(symbol);
+    if (wanted && (state === 'idle' || state === 'pending' || state === 'unsubscribing'))
+      subscribe.push(symbol);
+    if (!wanted && (state === 'subscribed' || state === 'subscribing')) unsubscribe.push(symbol);
+  }
+  return { subscribe, unsubscribe };
+}
+
+function withStates(
+  symbols: Record<string, SymbolState>,
+  names: readonly string[],
+  state: SymbolState,
+): Record<string, SymbolState> {
+  const next = { ...symbols };
+  for (const n of names) if (n in next) next[n] = state;
+  return next;
+}
+
+export const connectorMachine = setup({
+  types: {
+    input: {} as ConnectorInput,
+    context: {} as ConnectorContext,
+    events: {} as ConnectorEvent,
+  },
+  actors: {
+    // Placeholder: the runtime provides the real WebSocket transport with `.provide()`.
+    transport: fromCallback<TransportCommand, TransportInput, TransportEvent>(() => () => {}),
+  },
+  delays: {
+    backoff: ({ context }) => context.retryDelayMs,
+    stablePeriod: ({ context }) => context.stableAfterMs,
+  },
+  guards: {
+    hasConnectedBefore: ({ context }) => context.sessions > 0,
+    allSettled: ({ context }) => !Object.values(context.symbols).includes('subscribing'),
+    demandAddsSymbols: ({ context, event }) =>
+      event.type === 'DEMAND' &&
+      event.symbols.some((s) => !context.wanted.includes(s) && s in context.symbols),
+  },
+  actions: {
+    setDemand: assign(({ context, event }) => {
+      if (event.type !== 'DEMAND') return {};
+      const wanted = event.symbols.filter((s) => s in context.symbols);
+      return { wanted };
+    }),
+    /** Offline: only bookkeeping, requests go out once connected (rejected ones are retried then). */
+    markPending: assign(({ context }) => {
+      const symbols: Record<string, SymbolState> = {};
+      for (const s of Object.keys(context.symbols))
+        symbols[s] = context.wanted.includes(s) ? 'pending' : 'idle';
+      return { symbols };
+    }),
+    /** Online: send what the difference between demand and upstream state asks for. */
+    syncSubscriptions: enqueueActions(({ context, enqueue }) => {
+      const { subscribe, unsubscribe } = diff(context);
+      if (subscribe.length === 0 && unsubscribe.length === 0) return;
+      let symbols = withStates(context.symbols, subscribe, 'subscribing');
+      symbols = withStates(symbols, unsubscribe, 'unsubscribing');
+      enqueue.assign({ symbols });
+      if (subscribe.length > 0) enqueue.sendTo('transport', { type: 'SUBSCRIBE', symbols: subscribe });
+      if (unsubscribe.length > 0) enqueue.sendTo('transport', { type: 'UNSUBSCRIBE', symbols: unsubscribe });
+    }),
+    applyControl: assign(({ context, event }) => {
+      switch (event.type) {
+        case 'UPSTREAM.SUBSCRIBED':
+          return context.symbols[event.symbol] === 'subscribing'
+            ? { symbols: withStates(context.symbols, [event.symbol], 'subscribed') }
+            : {};
+        case 'UPSTREAM.UNSUBSCRIBED':
+          return context.symbols[event.symbol] === 'unsubscribing'
+            ? { symbols: withStates(context.symbols, [event.symbol], 'idle') }
+            : {};
+        case 'UPSTREAM.REJECTED':
+          return event.symbol !== null && event.symbol in context.symbols
+            ? { symbols: withStates(context.symbols, [event.symbol], 'rejected'), lastError: event.text }
+            : { lastError: event.text };
+        default:
+          return {};
+      }
+    }),
+    countSession: assign({ sessions: ({ context }) => context.sessions + 1 }),
+    recordClose: assign({
+      lastError: ({ event }) => (event.type === 'TRANSPORT.CLOSED' ? event.reason : 'transport failed'),
+    }),
+    recordError: assign({
+      lastError: ({ event }) =>
+        'error' in event && event.error instanceof Error ? event.error.message : 'transport failed',
+    }),
+    scheduleRetry: assign(({ context }) => {
+      const attempt = context.attempt + 1;
+      const retryDelayMs = backoffDelay(context.source.backoff, attempt, Math.random());
+      return { attempt, retryDelayMs, nextRetryAt: Date.now() + retryDelayMs };
+    }),
+    clearRetry: assign({ nextRetryAt: null }),
+    resetAttempts: assign({ attempt: 0 }),
+  },
+}).createMachine({
+  id: 'connector',
+  description: 'One upstream source: keeps a connection open and its demanded symbols subscribed.',
+  context: ({ input }) => {
+    const symbols: Record<string, SymbolState> = {};
+    for (const s of input.source.symbols) symbols[s] = 'idle';
+    const wanted = (input.wanted ?? []).filter((s) => s in symbols);
+    for (const s of wanted) symbols[s] = 'pending';
+    return {
+      source: input.source,
+      wanted,
+      symbols,
+      attempt: 0,
+      sessions: 0,
+      lastError: null,
+      retryDelayMs: 0,
+      nextRetryAt: null,
+      stableAfterMs: input.stableAfterMs ?? 10_000,
+    };
+  },
+  initial: 'session',
+  on: {
+    STOP: { target: '.stopped' },
+  },
+  states: {
+    session: {
+      description: 'An upstream WebSocket is open or opening; leaving this state closes it.',
+      entry: 'clearRetry',
+      invoke: {
+        id: 'transport',
+        src: 'transport',
+        input: ({ context }) => ({
+          sourceId: context.source.sourceId,
+          kind: context.source.kind,
+          url: context.source.url,
+          token: context.source.token,
+          staleAfterMs: context.source.staleAfterMs,
+        }),
+        onError: { target: 'backoff', actions: 'recordError' },
+      },
+      on: {
+        'TRANSPORT.CLOSED': { target: 'backoff', actions: 'recordClose' },
+        'UPSTREAM.SUBSCRIBED': { actions: 'applyControl' },
+        'UPSTREAM.UNSUBSCRIBED': { actions: 'applyControl' },
+        'UPSTREAM.REJECTED': { actions: 'applyControl' },
+      },
+      initial: 'connecting',
+      states: {
+        connecting: {
+          description: 'Opening the WebSocket to the venue.',
+          on: {
+            'TRANSPORT.OPEN': [
+              { guard: 'hasConnectedBefore', target: 'resubscribing', actions: 'countSession' },
+              { target: 'subscribing', actions: 'countSession' },
+            ],
+            DEMAND: { actions: ['setDemand', 'markPending'] },
+          },
+        },
+        subscribing: {
+          description: 'Connected; subscribe requests for the demanded symbols await their acks.',
+          entry: 'syncSubscriptions',
+          always: { guard: 'allSettled', target: 'subscribed' },
+          on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
+        },
+        resubscribing: {
+          description: 'Reconnected; restoring exactly the symbols with demand before trades flow again.',
+          entry: 'syncSubscriptions',
+          always: { guard: 'allSettled', target: 'subscribed' },
+          on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
+        },
+        subscribed: {
+          description: 'Every demanded symbol is acknowledged (or rejected); trades flow.',
+          after: { stablePeriod: { actions: 'resetAttempts' } },
+          on: {
+            DEMAND: [
+              { guard: 'demandAddsSymbols', target: 'subscribing', actions: 'setDemand' },
+              { actions: ['setDemand', 'syncSubscriptions'] },
+            ],
+          },
+        },
+      },
+    },
+    backoff: {
+      description: 'Connection lost or refused; waiting the backoff delay before reconnecting.',
+      entry: ['markPending', 'scheduleRetry'],
+      after: { backoff: { target: 'session' } },
+      on: { DEMAND: { actions: ['setDemand', 'markPending'] } },
+    },
+    stopped: {
+      description: 'Stopped on purpose (source removed or server shutting down); upstream released.',
+      type: 'final',
+    },
+  },
+});

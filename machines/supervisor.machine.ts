@@ -1,0 +1,104 @@
+import { enqueueActions, setup } from 'xstate';
+import { type ConnectorInput, connectorMachine } from './connector.machine.js';
+import type { DemandSource } from './demand.js';
+import { type DemandChanged, subscriptionsMachine } from './subscriptions.machine.js';
+
+/** A source as the supervisor needs it: what its connector needs plus its demand rules. */
+export type SupervisedSource = ConnectorInput['source'] & { alwaysOn: boolean; lingerMs: number };
+
+export interface SupervisorInput {
+  sources: readonly SupervisedSource[];
+}
+
+export interface SupervisorContext {
+  sources: Record<string, SupervisedSource>;
+}
+
+export type SupervisorEvent =
+  | { type: 'SOURCE.ADD'; source: SupervisedSource }
+  | { type: 'SOURCE.REMOVE'; id: string }
+  | { type: 'SHUTDOWN' }
+  | DemandChanged;
+
+const demandSource = (s: SupervisedSource): DemandSource => ({
+  id: s.sourceId,
+  symbols: s.symbols,
+  alwaysOn: s.alwaysOn,
+  lingerMs: s.lingerMs,
+});
+
+export const supervisorMachine = setup({
+  types: {
+    input: {} as SupervisorInput,
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+  },
+  actors: {
+    // The connector's own transport is a placeholder; the runtime provides a connector with a real one.
+    connector: connectorMachine,
+    subscriptions: subscriptionsMachine,
+  },
+  guards: {
+    isNewSource: ({ context, event }) =>
+      event.type === 'SOURCE.ADD' && !(event.source.sourceId in context.sources),
+    isKnownSource: ({ context, event }) => event.type === 'SOURCE.REMOVE' && event.id in context.sources,
+  },
+  actions: {
+    spawnAll: enqueueActions(({ context, enqueue }) => {
+      for (const source of Object.values(context.sources)) {
+        enqueue.spawnChild('connector', { id: source.sourceId, input: { source } });
+      }
+      enqueue.spawnChild('subscriptions', {
+        id: 'subscriptions',
+        systemId: 'subscriptions',
+        input: { sources: Object.values(context.sources).map(demandSource) },
+      });
+    }),
+    addSource: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SOURCE.ADD') return;
+      const { source } = event;
+      enqueue.assign({ sources: { ...context.sources, [source.sourceId]: source } });
+      enqueue.spawnChild('connector', { id: source.sourceId, input: { source } });
+      enqueue.sendTo('subscriptions', { type: 'SOURCE.UPSERT', source: demandSource(source) });
+    }),
+    removeSource: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SOURCE.REMOVE') return;
+      const sources = { ...context.sources };
+      delete sources[event.id];
+      enqueue.assign({ sources });
+      enqueue.sendTo(event.id, { type: 'STOP' });
+      enqueue.sendTo('subscriptions', { type: 'SOURCE.REMOVE', id: event.id });
+    }),
+    forwardDemand: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'DEMAND.CHANGED' || !(event.source in context.sources)) return;
+      enqueue.sendTo(event.source, { type: 'DEMAND', symbols: event.symbols });
+    }),
+    stopAll: enqueueActions(({ context, enqueue }) => {
+      for (const id of Object.keys(context.sources)) enqueue.sendTo(id, { type: 'STOP' });
+    }),
+  },
+}).createMachine({
+  id: 'supervisor',
+  description:
+    'Owns one connector per source and the refcount actor that turns MQTT demand into upstream demand.',
+  context: ({ input }) => ({
+    sources: Object.fromEntries(input.sources.map((s) => [s.sourceId, s])),
+  }),
+  initial: 'running',
+  states: {
+    running: {
+      description: 'Connectors run; sources can be added and removed; demand is routed to them.',
+      entry: 'spawnAll',
+      on: {
+        'SOURCE.ADD': { guard: 'isNewSource', actions: 'addSource' },
+        'SOURCE.REMOVE': { guard: 'isKnownSource', actions: 'removeSource' },
+        'DEMAND.CHANGED': { actions: 'forwardDemand' },
+        SHUTDOWN: { target: 'stopped' },
+      },
+    },
+    stopped: {
+      description: 'Shutting down: every connector was told to stop and release its upstream subscriptions.',
+      entry: 'stopAll',
+    },
+  },
+});

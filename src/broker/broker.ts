@@ -1,0 +1,170 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { Aedes, type AedesPublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { describeError, isServerOnlyTopic } from '../domain/index.js';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  wsPort: number;
+  logger: Logger;
+}
+
+/** What the broker reports about clients' trade-topic interest (the refcount actor's input). */
+export interface BrokerListeners {
+  subscribe(clientId: string, filters: string[]): void;
+  unsubscribe(clientId: string, filters: string[]): void;
+  disconnect(clientId: string): void;
+}
+
+export interface BrokerStats {
+  refusedPublishes: number;
+}
+
+/** The embedded MQTT broker: Aedes on TCP and on WebSocket (`/mqtt`). */
+export interface EmbeddedBroker {
+  readonly aedes: Aedes;
+  readonly port: number;
+  readonly wsPort: number;
+  readonly stats: BrokerStats;
+  /** Fire-and-forget publish from the server itself (QoS 0). */
+  publish(topic: string, payload: Buffer | string, retain?: boolean): void;
+  /** Publishes and resolves once the broker has taken the message (retained ones stored). */
+  publishAsync(topic: string, payload: Buffer | string, retain?: boolean): Promise<void>;
+  listen(listeners: BrokerListeners): void;
+  close(): Promise<void>;
+}
+
+const noop = () => {};
+
+interface RetainedStore {
+  storeRetained(packet: AedesPublishPacket): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
+  const log = options.logger.child({ component: 'broker' });
+  const stats: BrokerStats = { refusedPublishes: 0 };
+  const aedes = await Aedes.createBroker({
+    // Only the server publishes market data and status (CONTRACT §3). `client` is null for the server itself.
+    authorizePublish: (client, packet, callback) => {
+      if (client && isServerOnlyTopic(packet.topic)) {
+        stats.refusedPublishes++;
+        log.debug({ clientId: client.id, topic: packet.topic }, 'refused client publish to a server topic');
+        callback(new Error(`publishing to ${packet.topic} is reserved to the server`));
+        return;
+      }
+      callback(null);
+    },
+  });
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err }, 'connection error'));
+
+  const tcp: NetServer = createNetServer((socket) => aedes.handle(socket));
+  const http: HttpServer = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only, at /mqtt\n');
+  });
+  const wss = new WebSocketServer({ server: http, path: '/mqtt' });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    // A client vanishing mid-write must not surface as an unhandled stream error.
+    stream.on('error', (err) => log.debug({ err }, 'websocket stream error'));
+    aedes.handle(stream, req);
+  });
+
+  try {
+    tcp.listen(options.port, options.host);
+    await once(tcp, 'listening');
+    http.listen(options.wsPort, options.host);
+    await once(http, 'listening');
+  } catch (err) {
+    tcp.close();
+    http.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw new Error(`MQTT broker cannot listen: ${describeError(err)}`, { cause: err });
+  }
+
+  const port = (tcp.address() as AddressInfo).port;
+  const wsPort = (http.address() as AddressInfo).port;
+  log.info({ host: options.host, port, wsPort }, 'MQTT broker listening (TCP, WebSocket at /mqtt)');
+
+  const packet = (topic: string, payload: Buffer, retain: boolean): AedesPublishPacket =>
+    ({
+      cmd: 'publish',
+      topic,
+      payload,
+      qos: 0,
+      retain,
+      dup: false,
+    }) as AedesPublishPacket;
+
+  // The persistence interface is Aedes' documented plug-in API, but its instance property is untyped.
+  const persistence = (aedes as unknown as { persistence: RetainedStore }).persistence;
+
+  /**
+   * Aedes numbers every packet when it is created and drops, per client, any packet numbered
+   * below one already delivered. A retained publish first awaits the retained store, so a
+   * non-retained publish right behind it (a trade, an event) overtakes it and the retained one
+   * is then dropped as a "duplicate". So: store the retained copy ourselves and send the live
+   * copy at once, in order with everything else. Live subscribers get retain=0 either way
+   * (MQTT-3.3.1-9); new subscribers get the stored copy with retain=1.
+   */
+  const send = (topic: string, payload: Buffer | string, retain: boolean, done: (err?: Error) => void) => {
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (!retain) {
+      aedes.publish(packet(topic, body, false), done);
+      return;
+    }
+    const stored = persistence.storeRetained(packet(topic, body, true));
+    aedes.publish(packet(topic, body, false), (err) => {
+      if (err) done(err);
+      else stored.then(() => done(), done);
+    });
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    aedes,
+    port,
+    wsPort,
+    stats,
+    publish(topic, payload, retain = false) {
+      send(topic, payload, retain, noop);
+    },
+    publishAsync(topic, payload, retain = false) {
+      return new Promise((resolve, reject) =>
+        send(topic, payload, retain, (err) => (err ? reject(err) : resolve())),
+      );
+    },
+    listen(listeners) {
+      aedes.on('subscribe', (subs, client) => {
+        if (client)
+          listeners.subscribe(
+            client.id,
+            subs.map((s) => s.topic),
+          );
+      });
+      aedes.on('unsubscribe', (filters, client) => {
+        if (client) listeners.unsubscribe(client.id, filters);
+      });
+      aedes.on('clientDisconnect', (client) => listeners.disconnect(client.id));
+    },
+    close() {
+      closing ??= (async () => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.closeAllConnections();
+        const closed = Promise.all([
+          new Promise<void>((r) => tcp.close(() => r())),
+          new Promise<void>((r) => http.close(() => r())),
+        ]);
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        await closed;
+        log.info('MQTT broker closed');
+      })();
+      return closing;
+    },
+  };
+}

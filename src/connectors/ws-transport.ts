@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { fromCallback } from 'xstate';
+import {
+  describeError,
+  type TransportCommand,
+  type TransportEvent,
+  type TransportInput,
+} from '../domain/index.js';
+import type { FrameSink } from './dialect.js';
+import { dialectFor } from './registry.js';
+
+/** What the transport hands to the rest of the server: the data plane and the counters. */
+export interface TransportDeps {
+  /** Receives every trade (plain call, the data plane) and counts frames. */
+  sink: (sourceId: string) => Omit<FrameSink, 'control'>;
+  logger: Logger;
+  /** Largest frame accepted, in bytes. */
+  maxPayload?: number;
+  handshakeTimeoutMs?: number;
+}
+
+/**
+ * One upstream WebSocket connection as a callback actor. It opens the socket, reports
+ * open/close and control frames to the connector machine, feeds trades straight to the data
+ * plane, and closes a socket that has been silent for `staleAfterMs`. It never retries:
+ * retry belongs to the machine (it invokes a new transport after its backoff).
+ */
+export function createWsTransport(deps: TransportDeps) {
+  return fromCallback<TransportCommand, TransportInput, TransportEvent>(({ input, sendBack, receive }) => {
+    const log = deps.logger.child({ source: input.sourceId });
+    const dialect = dialectFor(input.kind);
+    let ended = false;
+    const end = (reason: string) => {
+      if (ended) return;
+      ended = true;
+      sendBack({ type: 'TRANSPORT.CLOSED', reason });
+    };
+    const data = deps.sink(input.sourceId);
+    const session = dialect.createSession({
+      sourceId: input.sourceId,
+      token: input.token,
+      sink: { ...data, control: (event) => sendBack(event) },
+    });
+    const ws = new WebSocket(input.url, {
+      headers: dialect.headers,
+      handshakeTimeout: deps.handshakeTimeoutMs ?? 10_000,
+      maxPayload: deps.maxPayload ?? 64 * 1024 * 1024,
+      perMessageDeflate: false,
+    });
+    const subscribed = new Set<string>();
+    let lastMessageAt = Date.now();
+    let lastError: string | null = null;
+
+    // A timestamp per frame and a coarse check beat re-arming a timer per frame at high rates.
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastMessageAt < input.staleAfterMs) return;
+        log.warn({ staleAfterMs: input.staleAfterMs }, 'upstream silent, closing');
+        end(`no message for ${input.staleAfterMs} ms`);
+        ws.terminate();
+      },
+      Math.max(50, Math.floor(input.staleAfterMs / 4)),
+    );
+
+    ws.on('open', () => {
+      lastMessageAt = Date.now();
+      for (const frame of session.opening()) ws.send(frame);
+      sendBack({ type: 'TRANSPORT.OPEN' });
+    });
+    ws.on('message', (raw) => {
+      lastMessageAt = Date.now();
+      // binaryType is the default 'nodebuffer': every message, fragmented or not, is one Buffer.
+      session.parse((raw as Buffer).toString('utf8'));
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      lastError = `upgrade refused: HTTP ${res.statusCode}`;
+      ws.terminate();
+    });
+    ws.on('error', (err) => {
+      lastError = describeError(err);
+    });
+    ws.on('close', (code, reason) => {
+      end(lastError ?? `closed by upstream (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+    });
+
+    receive((command) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const frames =
+        command.type === 'SUBSCRIBE'
+          ? session.subscribe(command.symbols)
+          : session.unsubscribe(command.symbols);
+      for (const s of command.symbols) {
+        if (command.type === 'SUBSCRIBE') subscribed.add(s);
+        else subscribed.delete(s);
+      }
+      for (const frame of frames) ws.send(frame);
+    });
+
+    return () => {
+      ended = true;
+      clearInterval(watchdog);
+      if (ws.readyState === WebSocket.OPEN) {
+        // Leave politely: release upstream subscriptions, then a normal close (1000).
+        for (const frame of session.unsubscribe([...subscribed])) ws.send(frame);
+        ws.close(1000, 'dataserver leaving');
+        setTimeout(() => ws.terminate(), 1000).unref();
+      } else {
+        ws.terminate();
+      }
+    };
+  });
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+export const backoffSchema = z
+  .strictObject({
+    initialDelayMs: z.number().int().min(0).default(1000),
+    maxDelayMs: z.number().int().min(0).default(30_000),
+    multiplier: z.number().min(1).default(2),
+    jitter: z.number().min(0).max(1).default(0.2),
+  })
+  .refine((b) => b.maxDelayMs >= b.initialDelayMs, {
+    message: 'maxDelayMs must be ≥ initialDelayMs',
+    path: ['maxDelayMs'],
+  });
+
+/** Symbols look like `BTC-USD`: what topics use, one MQTT topic level. */
+const symbol = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'symbol may contain only letters, digits, ".", "_" and "-"');
+
+export const sourceSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'id must be lowercase letters, digits, "_" or "-" (it is a topic level)'),
+  kind: z.string().min(1).default('blockchain'),
+  url: z
+    .string()
+    .url()
+    .refine((u) => /^wss?:\/\//.test(u), 'url must start with ws:// or wss://')
+    .default('ws://127.0.0.1:5000/ws'),
+  token: z.string().default(''),
+  symbols: z.array(symbol).min(1).default(['BTC-USD', 'ETH-USD']),
+  alwaysOn: z.boolean().default(false),
+  backoff: backoffSchema.default({ initialDelayMs: 1000, maxDelayMs: 30_000, multiplier: 2, jitter: 0.2 }),
+  staleAfterMs: z.number().int().min(100).default(15_000),
+  lingerMs: z.number().int().min(0).default(2000),
+});
+
+const defaultSource = sourceSchema.parse({ id: 'blockchain' });
+
+export const configSchema = z.strictObject({
+  mqtt: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(1883),
+      wsPort: port.default(8083),
+    })
+    .default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(8080),
+      adminToken: z.string().default(''),
+    })
+    .default({ host: '0.0.0.0', port: 8080, adminToken: '' }),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+  store: z
+    .strictObject({
+      maxTradesPerSymbol: z.number().int().min(1).max(10_000_000).default(10_000),
+    })
+    .default({ maxTradesPerSymbol: 10_000 }),
+  sources: z
+    .array(sourceSchema)
+    .default([defaultSource])
+    .refine((s) => new Set(s.map((x) => x.id)).size === s.length, 'source ids must be unique'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type BackoffConfig = z.infer<typeof backoffSchema>;
+export type LogLevel = Config['log']['level'];

@@ -1,0 +1,145 @@
+import type { Logger } from 'pino';
+import { type ActorRefFrom, type AnyActorRef, createActor, type Subscription } from 'xstate';
+import { connectorMachine, supervisorMachine } from '../../machines/index.js';
+import { type EmbeddedBroker, startBroker } from '../broker/index.js';
+import { createWsTransport } from '../connectors/index.js';
+import { topics } from '../domain/index.js';
+import { Pipeline, TradeStore } from '../pipeline/index.js';
+import type { Config, SourceConfig } from './config/index.js';
+import { createSourceSink, type SourceStats } from './source-stats.js';
+import { toSupervisedSource } from './sources.js';
+import { type ConnectorActor, type SourceStatus, type StatusChange, watchConnector } from './status.js';
+import { VERSION } from './version.js';
+
+export type SupervisorActor = ActorRefFrom<typeof supervisorMachine>;
+
+export interface DataServer {
+  readonly config: Config;
+  readonly broker: EmbeddedBroker;
+  readonly pipeline: Pipeline;
+  readonly store: TradeStore;
+  readonly supervisor: SupervisorActor;
+  readonly startedAt: Date;
+  /** Current status of every source, by id. */
+  statuses(): Record<string, SourceStatus>;
+  sourceStats(id: string): SourceStats | undefined;
+  addSource(source: SourceConfig): void;
+  removeSource(id: string): void;
+  /** Releases upstream subscriptions, marks everything offline/stopped, closes the broker. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const SESSION_STATES = new Set(['subscribing', 'resubscribing', 'subscribed']);
+
+/** Wires broker, data plane and actor system together from one validated config. */
+export async function createServer(config: Config, logger: Logger): Promise<DataServer> {
+  const startedAt = new Date();
+  const broker = await startBroker({ ...config.mqtt, logger });
+  const store = new TradeStore(config.store.maxTradesPerSymbol);
+  const pipeline = new Pipeline({ store, publish: (topic, payload) => broker.publish(topic, payload) });
+  const stats = new Map<string, SourceStats>();
+  const statuses = new Map<string, SourceStatus>();
+
+  const statsFor = (id: string): SourceStats => {
+    let s = stats.get(id);
+    if (!s) {
+      s = { badFrames: {}, duplicateFrames: 0 };
+      stats.set(id, s);
+    }
+    return s;
+  };
+
+  const transport = createWsTransport({
+    logger,
+    sink: (sourceId) => createSourceSink(sourceId, pipeline, statsFor(sourceId), logger),
+  });
+  const machine = supervisorMachine.provide({
+    actors: {
+      connector: connectorMachine.provide({ actors: { transport } }),
+    },
+  });
+  const supervisor = createActor(machine, {
+    input: { sources: config.sources.map(toSupervisedSource) },
+  });
+
+  const onStatus = (change: StatusChange) => {
+    const { status, previous } = change;
+    statuses.set(status.source, status);
+    broker.publish(topics.status(status.source), JSON.stringify(status), true);
+    const log = logger.child({ source: status.source });
+    if (previous?.state !== status.state) {
+      log.info(
+        { state: status.state, attempt: status.attempt, lastError: status.lastError },
+        'connector state',
+      );
+    }
+    if (status.state === 'backoff' && previous && SESSION_STATES.has(previous.state)) {
+      notify(status.source, 'connection.lost', { reason: status.lastError });
+    }
+    if (status.state === 'subscribed' && previous?.state === 'resubscribing') {
+      notify(status.source, 'connection.restored', {});
+    }
+  };
+  const notify = (source: string, method: string, params: Record<string, unknown>) => {
+    const payload = { jsonrpc: '2.0', method, params: { source, ...params, at: new Date().toISOString() } };
+    broker.publish(topics.events(source), JSON.stringify(payload));
+  };
+
+  const watched = new Map<string, Subscription>();
+  const watchChildren = () => {
+    const { children } = supervisor.getSnapshot();
+    for (const [id, child] of Object.entries(children)) {
+      if (id === 'subscriptions' || !child || watched.has(id)) continue;
+      watched.set(id, watchConnector(id, child as ConnectorActor, onStatus));
+    }
+  };
+  supervisor.subscribe({
+    next: watchChildren,
+    error: (err) => logger.error({ err }, 'supervisor failed'),
+  });
+  supervisor.start();
+  watchChildren();
+
+  const subscriptions = (): AnyActorRef | undefined => supervisor.system.get('subscriptions');
+  broker.listen({
+    subscribe: (clientId, filters) => subscriptions()?.send({ type: 'CLIENT.SUBSCRIBE', clientId, filters }),
+    unsubscribe: (clientId, filters) =>
+      subscriptions()?.send({ type: 'CLIENT.UNSUBSCRIBE', clientId, filters }),
+    disconnect: (clientId) => subscriptions()?.send({ type: 'CLIENT.DISCONNECT', clientId }),
+  });
+
+  await broker.publishAsync(
+    topics.serverStatus,
+    JSON.stringify({ state: 'online', startedAt: startedAt.toISOString(), version: VERSION }),
+    true,
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    broker,
+    pipeline,
+    store,
+    supervisor,
+    startedAt,
+    statuses: () => Object.fromEntries(statuses),
+    sourceStats: (id) => stats.get(id),
+    addSource: (source) => supervisor.send({ type: 'SOURCE.ADD', source: toSupervisedSource(source) }),
+    removeSource: (id) => supervisor.send({ type: 'SOURCE.REMOVE', id }),
+    stop() {
+      stopping ??= (async () => {
+        supervisor.send({ type: 'SHUTDOWN' });
+        await broker.publishAsync(
+          topics.serverStatus,
+          JSON.stringify({ state: 'offline', startedAt: startedAt.toISOString(), version: VERSION }),
+          true,
+        );
+        for (const sub of watched.values()) sub.unsubscribe();
+        supervisor.stop();
+        await broker.close();
+        logger.info('server stopped');
+      })();
+      return stopping;
+    },
+  };
+}
