@@ -1,0 +1,169 @@
+import { Writable } from 'node:stream';
+import { type Logger, pino } from 'pino';
+import type { ClientOptions } from 'ws';
+import { WebSocket } from 'ws';
+import {
+  FIRST_TRADE_ID,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../simulator/index.js';
+
+/** A server message as parsed by the tests; fields beyond seqnum/event depend on the message. */
+export interface WireMessage {
+  seqnum: number;
+  event: string;
+  channel?: string;
+  symbol?: string;
+  text?: string;
+  timestamp?: string;
+  side?: string;
+  qty?: number;
+  price?: number;
+  trade_id?: string;
+}
+
+export const TIMESTAMP_6 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+export const isTrade =
+  (symbol?: string) =>
+  (m: WireMessage): boolean =>
+    m.event === 'updated' && m.channel === 'trades' && (symbol === undefined || m.symbol === symbol);
+
+export const isHeartbeat = (m: WireMessage): boolean => m.event === 'updated' && m.channel === 'heartbeat';
+
+/** Microseconds since the epoch of a 6-digit timestamp, exactly. */
+export function micros(timestamp: string): number {
+  return Date.parse(`${timestamp.slice(0, 23)}Z`) * 1000 + Number(timestamp.slice(23, 26));
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** A real `ws` client that records every message and lets a test wait for a condition on them. */
+export class TestClient {
+  readonly messages: WireMessage[] = [];
+  readonly raw: string[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => {
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+    });
+    socket.on('message', (data) => {
+      const text = data.toString();
+      this.raw.push(text);
+      this.messages.push(JSON.parse(text));
+      for (const check of [...this.waiters]) check();
+    });
+  }
+
+  static connect(url: string, options?: ClientOptions): Promise<TestClient> {
+    const socket = new WebSocket(url, options);
+    const client = new TestClient(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(client));
+      socket.once('error', reject);
+    });
+  }
+
+  send(request: object | string): void {
+    this.socket.send(typeof request === 'string' ? request : JSON.stringify(request));
+  }
+
+  /** Resolves with the first non-undefined `pick(messages)`, re-checked on every message. */
+  waitFor<T>(pick: (messages: readonly WireMessage[]) => T | undefined, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      const check = (): void => {
+        const value = pick(this.messages);
+        if (value === undefined) return;
+        finish();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        const tail = this.raw.slice(-3).join('\n  ');
+        reject(new Error(`Timed out waiting for ${what}; ${this.raw.length} messages, last:\n  ${tail}`));
+      }, DEFAULT_TIMEOUT_MS);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** The first message matching `predicate`. */
+  find(predicate: (m: WireMessage) => boolean, what = 'a matching message'): Promise<WireMessage> {
+    return this.waitFor((ms) => ms.find(predicate), what);
+  }
+
+  /** The first `n` messages matching `predicate`. */
+  collect(
+    predicate: (m: WireMessage) => boolean,
+    n: number,
+    what = 'matching messages',
+  ): Promise<WireMessage[]> {
+    return this.waitFor((ms) => {
+      const matching = ms.filter(predicate);
+      return matching.length >= n ? matching.slice(0, n) : undefined;
+    }, `${n} ${what}`);
+  }
+
+  /** The `n`th message (0-based) received on this connection. */
+  nth(n: number): Promise<WireMessage> {
+    return this.waitFor((ms) => ms[n], `message #${n}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    this.socket.close();
+    const timer = setTimeout(() => this.socket.terminate(), 1000);
+    await this.closed;
+    clearTimeout(timer);
+  }
+}
+
+/** Polls a condition that has no event of its own, e.g. a server-side counter. */
+export async function eventually(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + DEFAULT_TIMEOUT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A debug-level logger whose JSON lines are kept for assertions. */
+export function captureLogs(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
+
+/** Starts simulators and clients for one test and closes all of them afterwards. */
+export class Harness {
+  private readonly cleanups: Array<() => Promise<void>> = [];
+
+  async simulator(options: SimulatorOptions = {}): Promise<Simulator> {
+    const sim = await startSimulator({ port: 0, rate: 200, firstTradeId: FIRST_TRADE_ID, ...options });
+    this.cleanups.push(() => sim.close());
+    return sim;
+  }
+
+  async client(url: string, options?: ClientOptions): Promise<TestClient> {
+    const client = await TestClient.connect(url, options);
+    this.cleanups.push(() => client.close());
+    return client;
+  }
+
+  async cleanup(): Promise<void> {
+    const pending = this.cleanups.splice(0).reverse();
+    for (const close of pending) await close();
+  }
+}
