@@ -48,16 +48,24 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   const log = options.logger.child({ component: 'broker' });
   const stats: BrokerStats = { refusedPublishes: 0 };
   const aedes = await Aedes.createBroker({
-    // Only the server publishes market data and status (CONTRACT §3). `client` is null for the server itself.
+    // Only the server publishes market data and status (CONTRACT §3). A client's publish there is
+    // dropped, not answered with a disconnect: MQTT 3.1.1 has no refusal code, and a client that
+    // gets this wrong should lose the message, not its session (Mosquitto does the same).
     authorizePublish: (client, packet, callback) => {
       if (client && isServerOnlyTopic(packet.topic)) {
         stats.refusedPublishes++;
-        log.debug({ clientId: client.id, topic: packet.topic }, 'refused client publish to a server topic');
-        callback(new Error(`publishing to ${packet.topic} is reserved to the server`));
-        return;
+        log.debug({ clientId: client.id, topic: packet.topic }, 'dropped client publish to a server topic');
+        // Never let it replace the server's retained message.
+        packet.retain = false;
       }
       callback(null);
     },
+    // ... and it is forwarded to nobody. Server publishes carry no clientId, so trades pass at once.
+    // (Aedes sets `clientId` on packets a client published; its type declarations omit it.)
+    authorizeForward: (_client, packet) =>
+      (packet as { clientId?: string }).clientId !== undefined && isServerOnlyTopic(packet.topic)
+        ? null
+        : packet,
   });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err }, 'connection error'));

@@ -85,12 +85,14 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     broker.publish(topics.events(source), JSON.stringify(payload));
   };
 
-  const watched = new Map<string, Subscription>();
+  // Keyed by id but checked by actor: a source removed and added again is a new actor to follow.
+  const watched = new Map<string, { actor: unknown; subscription: Subscription }>();
   const watchChildren = () => {
     const { children } = supervisor.getSnapshot();
     for (const [id, child] of Object.entries(children)) {
-      if (id === 'subscriptions' || !child || watched.has(id)) continue;
-      watched.set(id, watchConnector(id, child as ConnectorActor, onStatus));
+      if (id === 'subscriptions' || !child || watched.get(id)?.actor === child) continue;
+      watched.get(id)?.subscription.unsubscribe();
+      watched.set(id, { actor: child, subscription: watchConnector(id, child as ConnectorActor, onStatus) });
     }
   };
   supervisor.subscribe({
@@ -134,7 +136,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
           JSON.stringify({ state: 'offline', startedAt: startedAt.toISOString(), version: VERSION }),
           true,
         );
-        for (const sub of watched.values()) sub.unsubscribe();
+        for (const w of watched.values()) w.subscription.unsubscribe();
         supervisor.stop();
         await broker.close();
         logger.info('server stopped');

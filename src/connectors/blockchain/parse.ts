@@ -72,7 +72,7 @@ export class BlockchainParser {
             type: m.event === 'subscribed' ? 'UPSTREAM.SUBSCRIBED' : 'UPSTREAM.UNSUBSCRIBED',
             symbol,
           });
-        } else if (m.channel !== 'heartbeat') {
+        } else if (m.channel !== 'heartbeat' && m.channel !== 'auth') {
           this.sink.bad('unknown_ack', frame);
         }
         return;

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../machines/index.js';
+import { ackAll, connectorHarness } from './harness.js';
+
+describe('connector machine', () => {
+  it('connects, subscribes the demanded symbols, and reaches subscribed only after every ack', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD', 'ETH-USD'] });
+    h.actor.start();
+    expect(h.state()).toBe('connecting');
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('subscribing');
+    expect(h.current().commands).toEqual([{ type: 'SUBSCRIBE', symbols: ['BTC-USD', 'ETH-USD'] }]);
+    h.current().send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'BTC-USD' });
+    expect(h.state()).toBe('subscribing');
+    h.current().send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'ETH-USD' });
+    expect(h.state()).toBe('subscribed');
+    expect(h.actor.getSnapshot().context.symbols).toEqual({
+      'BTC-USD': 'subscribed',
+      'ETH-USD': 'subscribed',
+    });
+  });
+
+  it('with no demand, is subscribed at once and sends nothing', () => {
+    const h = connectorHarness();
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('subscribed');
+    expect(h.current().commands).toEqual([]);
+  });
+
+  it('follows demand while connected: new symbols are subscribed, dropped ones released', () => {
+    const h = connectorHarness();
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.actor.send({ type: 'DEMAND', symbols: ['ETH-USD'] });
+    expect(h.state()).toBe('subscribing');
+    expect(h.current().commands).toEqual([{ type: 'SUBSCRIBE', symbols: ['ETH-USD'] }]);
+    ackAll(h.current());
+    expect(h.state()).toBe('subscribed');
+
+    h.actor.send({ type: 'DEMAND', symbols: [] });
+    expect(h.current().commands).toEqual([{ type: 'UNSUBSCRIBE', symbols: ['ETH-USD'] }]);
+    expect(h.actor.getSnapshot().context.symbols['ETH-USD']).toBe('unsubscribing');
+    ackAll(h.current());
+    expect(h.actor.getSnapshot().context.symbols['ETH-USD']).toBe('idle');
+  });
+
+  it('ignores demand for symbols the source does not offer', () => {
+    const h = connectorHarness();
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.actor.send({ type: 'DEMAND', symbols: ['DOGE-USD'] });
+    expect(h.state()).toBe('subscribed');
+    expect(h.current().commands).toEqual([]);
+  });
+
+  it('marks a rejected symbol with the venue text while the others keep their subscription', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD', 'ETH-USD'] });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.current().send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'BTC-USD' });
+    h.current().send({ type: 'UPSTREAM.REJECTED', symbol: 'ETH-USD', text: 'Unknown symbol' });
+    expect(h.state()).toBe('subscribed');
+    const { context } = h.actor.getSnapshot();
+    expect(context.symbols).toEqual({ 'BTC-USD': 'subscribed', 'ETH-USD': 'rejected' });
+    expect(context.lastError).toBe('Unknown symbol');
+  });
+
+  it('on a lost connection backs off, reconnects, and resubscribes exactly the demanded symbols', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    ackAll(h.current());
+    const first = h.current();
+    first.send({ type: 'TRANSPORT.CLOSED', reason: 'socket hang up' });
+    expect(h.state()).toBe('backoff');
+    expect(first.closed).toBe(true);
+    const ctx = h.actor.getSnapshot().context;
+    expect(ctx).toMatchObject({ attempt: 1, retryDelayMs: 1000, lastError: 'socket hang up' });
+    expect(ctx.symbols['BTC-USD']).toBe('pending');
+
+    // Demand changes while offline are remembered, not sent.
+    h.actor.send({ type: 'DEMAND', symbols: ['BTC-USD', 'ETH-USD'] });
+    h.clock.increment(999);
+    expect(h.state()).toBe('backoff');
+    h.clock.increment(1);
+    expect(h.state()).toBe('connecting');
+    expect(h.sessions).toHaveLength(2);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('resubscribing');
+    expect(h.current().commands).toEqual([{ type: 'SUBSCRIBE', symbols: ['BTC-USD', 'ETH-USD'] }]);
+    ackAll(h.current());
+    expect(h.state()).toBe('subscribed');
+  });
+
+  it('grows the delay per failed attempt up to the cap, and resets it after a stable period', () => {
+    const h = connectorHarness();
+    h.actor.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'ECONNREFUSED' });
+      const { retryDelayMs } = h.actor.getSnapshot().context;
+      delays.push(retryDelayMs);
+      h.clock.increment(retryDelayMs);
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('subscribed');
+    expect(h.actor.getSnapshot().context.attempt).toBe(6);
+    h.clock.increment(10_000);
+    expect(h.actor.getSnapshot().context.attempt).toBe(0);
+    h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'bye' });
+    expect(h.actor.getSnapshot().context.retryDelayMs).toBe(1000);
+  });
+
+  it('retries a rejected symbol on the next connection', () => {
+    const h = connectorHarness({ wanted: ['ETH-USD'] });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.current().send({ type: 'UPSTREAM.REJECTED', symbol: 'ETH-USD', text: 'busy' });
+    h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'bye' });
+    h.clock.increment(1000);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.current().commands).toEqual([{ type: 'SUBSCRIBE', symbols: ['ETH-USD'] }]);
+  });
+
+  it('treats a transport that fails to start like a lost connection', () => {
+    const h = connectorHarness();
+    h.actor.start();
+    h.actor.send({ type: 'TRANSPORT.CLOSED', reason: 'unknown source kind' });
+    expect(h.state()).toBe('backoff');
+  });
+
+  it('stops from any state, closing the transport', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.actor.send({ type: 'STOP' });
+    expect(h.actor.getSnapshot().value).toBe('stopped');
+    expect(h.actor.getSnapshot().status).toBe('done');
+    expect(h.current().closed).toBe(true);
+  });
+});
+
+describe('backoffDelay', () => {
+  const policy = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 3, jitter: 0.5 };
+  it('grows geometrically and caps', () => {
+    const noJitter = { ...policy, jitter: 0 };
+    expect([1, 2, 3, 4].map((a) => backoffDelay(noJitter, a, 0.7))).toEqual([100, 300, 900, 1000]);
+  });
+  it('draws equal jitter below the computed delay, never above it', () => {
+    expect(backoffDelay(policy, 2, 0)).toBe(300);
+    expect(backoffDelay(policy, 2, 0.999999)).toBe(150);
+    for (let r = 0; r < 1; r += 0.1) {
+      const d = backoffDelay(policy, 3, r);
+      expect(d).toBeGreaterThanOrEqual(450);
+      expect(d).toBeLessThanOrEqual(900);
+    }
+  });
+});
