@@ -13,7 +13,8 @@ export function parseFlags<T extends Options>(argv: string[], options: T, allowP
       strict: true,
     });
   } catch (err) {
-    throw new DataServerError('USAGE', (err as Error).message.split('\n')[0], { cause: err });
+    // Node's message may span lines (with a hint on the next); the CLI prints one line.
+    throw new DataServerError('USAGE', (err as Error).message.split('\n').join(' '), { cause: err });
   }
 }
 

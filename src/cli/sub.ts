@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import mqtt from 'mqtt';
-import { DataServerError, type Trade } from '../domain/index.js';
+import { DataServerError, isSymbol, SOURCE_ID_PATTERN, SYMBOL_RULE, type Trade } from '../domain/index.js';
 import type { SourceStatus } from '../runtime/index.js';
 import { parseFlags } from './args.js';
 
@@ -38,11 +38,11 @@ export function parseSub(argv: string[]): SubFlags | 'help' {
   );
   if (values.help) return 'help';
   for (const s of positionals) {
-    if (!/^[A-Za-z0-9._-]+$/.test(s))
-      throw new DataServerError('USAGE', `SYMBOL: "${s}" is not a symbol (like BTC-USD)`);
+    if (!isSymbol(s))
+      throw new DataServerError('USAGE', `SYMBOL: "${s}" is not a symbol (like BTC-USD): ${SYMBOL_RULE}`);
   }
   const source = values.source ?? '+';
-  if (source !== '+' && !/^[a-z0-9][a-z0-9_-]*$/.test(source)) {
+  if (source !== '+' && !SOURCE_ID_PATTERN.test(source)) {
     throw new DataServerError('USAGE', `--source: "${source}" is not a source id`);
   }
   return {

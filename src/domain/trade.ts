@@ -34,15 +34,3 @@ export function tradeToJson(t: Trade): string {
     receivedAt: t.receivedAt,
   });
 }
-
-export const TRADE_FIELDS = [
-  'source',
-  'symbol',
-  'tradeId',
-  'price',
-  'qty',
-  'side',
-  'timestamp',
-  'seqnum',
-  'receivedAt',
-] as const;

@@ -1,8 +1,13 @@
 import type { Trade } from '../domain/index.js';
 
-/** The newest `capacity` trades of one source/symbol, in arrival order, in a ring. */
+/**
+ * The newest `capacity` trades of one source/symbol in a ring, each with its arrival number
+ * (store-wide, increasing), so rings can be merged in true arrival order even when many trades
+ * share a millisecond.
+ */
 export class TradeRing {
   private readonly ring: (Trade | undefined)[];
+  private readonly arrivals: Float64Array;
   private next = 0;
   private count = 0;
 
@@ -10,10 +15,12 @@ export class TradeRing {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
     this.ring = new Array<Trade | undefined>(capacity);
+    this.arrivals = new Float64Array(capacity);
   }
 
-  push(trade: Trade): void {
+  push(trade: Trade, arrival = 0): void {
     this.ring[this.next] = trade;
+    this.arrivals[this.next] = arrival;
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
@@ -22,49 +29,80 @@ export class TradeRing {
     return this.count;
   }
 
-  /** Up to `count` trades, newest first. */
+  /** Up to `count` trades, newest first. A count that is not a positive number gives none. */
   newest(count: number): Trade[] {
-    const n = Math.min(Math.max(0, Math.floor(count)), this.count);
+    const n = this.limit(count);
     const out: Trade[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      out[i] = this.ring[(this.next - 1 - i + this.capacity) % this.capacity] as Trade;
-    }
+    for (let i = 0; i < n; i++) out[i] = this.ring[this.slot(i)] as Trade;
     return out;
+  }
+
+  /** The i-th newest trade's arrival number (i < size). */
+  arrivalAt(i: number): number {
+    return this.arrivals[this.slot(i)] as number;
+  }
+
+  /** The i-th newest trade (i < size). */
+  at(i: number): Trade {
+    return this.ring[this.slot(i)] as Trade;
+  }
+
+  limit(count: number): number {
+    return Number.isFinite(count) && count > 0 ? Math.min(Math.floor(count), this.count) : 0;
+  }
+
+  private slot(i: number): number {
+    return (this.next - 1 - i + this.capacity) % this.capacity;
   }
 }
 
 /** Recent trades of every source/symbol, each bounded by `maxTradesPerSymbol`. */
 export class TradeStore {
-  private readonly rings = new Map<string, TradeRing>();
+  /** symbol → source → ring */
+  private readonly rings = new Map<string, Map<string, TradeRing>>();
+  private arrivals = 0;
 
   constructor(readonly maxTradesPerSymbol: number) {}
 
   add(trade: Trade): void {
-    const key = `${trade.source}/${trade.symbol}`;
-    let ring = this.rings.get(key);
+    let bySource = this.rings.get(trade.symbol);
+    if (!bySource) {
+      bySource = new Map();
+      this.rings.set(trade.symbol, bySource);
+    }
+    let ring = bySource.get(trade.source);
     if (!ring) {
       ring = new TradeRing(this.maxTradesPerSymbol);
-      this.rings.set(key, ring);
+      bySource.set(trade.source, ring);
     }
-    ring.push(trade);
+    ring.push(trade, this.arrivals++);
   }
 
   /** Newest first. Without `source`, trades of every source for that symbol, merged by arrival. */
-  recent(symbol: string, options: { source?: string; count?: number } = {}): Trade[] {
+  recent(symbol: string, options: { source?: string | undefined; count?: number | undefined } = {}): Trade[] {
     const count = options.count ?? 100;
-    if (options.source !== undefined)
-      return this.rings.get(`${options.source}/${symbol}`)?.newest(count) ?? [];
-    const all: Trade[] = [];
-    for (const [key, ring] of this.rings) if (key.endsWith(`/${symbol}`)) all.push(...ring.newest(count));
-    return all
-      .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0))
-      .slice(0, count);
+    const bySource = this.rings.get(symbol);
+    if (!bySource) return [];
+    if (options.source !== undefined) return bySource.get(options.source)?.newest(count) ?? [];
+    const heads = [...bySource.values()].map((ring) => ({ ring, at: 0, end: ring.limit(count) }));
+    const out: Trade[] = [];
+    while (out.length < count) {
+      let best: (typeof heads)[number] | undefined;
+      for (const h of heads) {
+        if (h.at < h.end && (!best || h.ring.arrivalAt(h.at) > best.ring.arrivalAt(best.at))) best = h;
+      }
+      if (!best) break;
+      out.push(best.ring.at(best.at++));
+    }
+    return out;
   }
 
   /** Stored trades per `source/symbol`. */
   sizes(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [key, ring] of this.rings) out[key] = ring.size;
+    for (const [symbol, bySource] of this.rings) {
+      for (const [source, ring] of bySource) out[`${source}/${symbol}`] = ring.size;
+    }
     return out;
   }
 }

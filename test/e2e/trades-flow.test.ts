@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../simulator/index.js';
-import { TRADE_FIELDS } from '../../src/domain/index.js';
 import type { DataServer } from '../../src/runtime/index.js';
+import { CONTRACT_TRADE_FIELDS } from '../helpers/contract.js';
 import { type Received, RecordingClient } from '../helpers/mqtt.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -34,7 +34,7 @@ describe('a trade travels from the simulator to MQTT clients', () => {
         `${symbol} trades`,
       );
       const trade = client.json(m!);
-      expect(Object.keys(trade)).toEqual([...TRADE_FIELDS]);
+      expect(Object.keys(trade)).toEqual(CONTRACT_TRADE_FIELDS);
       expect(trade).toMatchObject({ source: 'blockchain', symbol });
       expect(trade.tradeId).toEqual(expect.any(String));
       expect(trade.price).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { Side, Trade } from '../../domain/index.js';
+import { isSymbol, type Side, type Trade } from '../../domain/index.js';
 import type { FrameSink } from '../dialect.js';
 
 /** 0, 6 or 9 (any count, really) fractional digits, always UTC. */
@@ -111,8 +111,12 @@ export class BlockchainParser {
 
 /** The reason a trade frame is unusable (a stable metric label), or null when it is good. */
 function tradeProblem(m: Json): string | null {
-  const { symbol, timestamp, side, qty, price, trade_id: id } = m;
+  const { symbol, timestamp, side, qty, price, trade_id: id, seqnum } = m;
+  // Trades always carry one; without it the published trade would lack a contract field.
+  if (seqnum === undefined) return 'missing_seqnum';
   if (typeof symbol !== 'string' || symbol === '') return 'missing_symbol';
+  // It becomes a topic level: `BTC/USD` or `#` would publish somewhere else entirely.
+  if (!isSymbol(symbol)) return 'bad_symbol';
   if (typeof id !== 'string' || id === '') return 'missing_trade_id';
   if (typeof timestamp !== 'string' || !TIMESTAMP.test(timestamp)) return 'bad_timestamp';
   if (side !== 'buy' && side !== 'sell') return 'bad_side';

@@ -48,14 +48,17 @@ export function loadConfig({ file, env = process.env }: ConfigSources = {}): Con
       );
     }
   }
-  return parseConfig(applyEnv(raw, env), path);
+  return parseConfig(applyEnv(raw, env), path, env);
 }
 
-/** Validates an already-parsed config object. */
-export function parseConfig(raw: unknown, origin = 'config'): Config {
+/**
+ * Validates an already-parsed config object. `origin` names it in errors (the file path);
+ * `env` tells which values came from override variables, so errors name those instead.
+ */
+export function parseConfig(raw: unknown, origin = 'config', env: NodeJS.ProcessEnv = {}): Config {
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new DataServerError('CONFIG_INVALID', `${origin}: ${firstIssue(result.error)}`, {
+    throw new DataServerError('CONFIG_INVALID', describeIssue(result.error, origin, env), {
       cause: result.error,
     });
   }
@@ -78,10 +81,14 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   return out;
 }
 
-/** `sources[0].backoff.multiplier: Too small: expected number to be >=1` */
-function firstIssue(error: ZodError): string {
+/**
+ * One line for the first problem, naming where it came from and the key:
+ * `cfg.json: sources[0].backoff.multiplier: Too small: expected number to be >=1`, or, for a value
+ * set by an environment variable, `DATASERVER_MQTT_PORT (mqtt.port): …`.
+ */
+function describeIssue(error: ZodError, origin: string, env: NodeJS.ProcessEnv): string {
   const issue = error.issues[0];
-  if (!issue) return z.prettifyError(error);
+  if (!issue) return `${origin}: ${z.prettifyError(error)}`;
   const unknown = issue.code === 'unrecognized_keys';
   const path = unknown ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
   const key = path.reduce<string>(
@@ -91,7 +98,9 @@ function firstIssue(error: ZodError): string {
   );
   const message = unknown ? 'unknown key (a typo?)' : issue.message;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${key || '(root)'}: ${message}${more}`;
+  const fromEnv = ENV_OVERRIDES.find((o) => o.path.join('.') === key && env[o.name]);
+  const where = fromEnv ? `${fromEnv.name} (${key})` : `${origin}: ${key || '(root)'}`;
+  return `${where}: ${message}${more}`;
 }
 
 function deepFreeze<T>(value: T): T {

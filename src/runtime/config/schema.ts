@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_ID_PATTERN, SOURCE_ID_RULE, SYMBOL_PATTERN, SYMBOL_RULE } from '../../domain/index.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -15,14 +16,10 @@ export const backoffSchema = z
   });
 
 /** Symbols look like `BTC-USD`: what topics use, one MQTT topic level. */
-const symbol = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]+$/, 'symbol may contain only letters, digits, ".", "_" and "-"');
+const symbol = z.string().regex(SYMBOL_PATTERN, SYMBOL_RULE);
 
 export const sourceSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'id must be lowercase letters, digits, "_" or "-" (it is a topic level)'),
+  id: z.string().regex(SOURCE_ID_PATTERN, SOURCE_ID_RULE),
   kind: z.string().min(1).default('blockchain'),
   url: z
     .string()
@@ -36,8 +33,6 @@ export const sourceSchema = z.strictObject({
   staleAfterMs: z.number().int().min(100).default(15_000),
   lingerMs: z.number().int().min(0).default(2000),
 });
-
-const defaultSource = sourceSchema.parse({ id: 'blockchain' });
 
 export const configSchema = z.strictObject({
   mqtt: z
@@ -66,7 +61,7 @@ export const configSchema = z.strictObject({
     .default({ maxTradesPerSymbol: 10_000 }),
   sources: z
     .array(sourceSchema)
-    .default([defaultSource])
+    .default(() => [sourceSchema.parse({ id: 'blockchain' })])
     .refine((s) => new Set(s.map((x) => x.id)).size === s.length, 'source ids must be unique'),
 });
 
