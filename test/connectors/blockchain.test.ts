@@ -6,8 +6,8 @@ import { dialectFor } from '../../src/connectors/registry.js';
 import { DataServerError, type Trade, type UpstreamControl } from '../../src/domain/index.js';
 import { CONTRACT_TRADE_FIELDS } from '../helpers/contract.js';
 
-// The samples live beside the repository (a clean clone has `../shared` next to it).
-const FIXTURES = new URL('../../../shared/fixtures/blockchain-com/', import.meta.url);
+// Copies of ../shared/fixtures, so the suite runs on any clone (test/fixtures/fixtures.test.ts keeps them in step).
+const FIXTURES = new URL('../fixtures/blockchain-com/', import.meta.url);
 
 const lines = (name: string): string[] =>
   readFileSync(new URL(name, FIXTURES), 'utf8')
