@@ -5,6 +5,8 @@ export interface BackoffPolicy {
   multiplier: number;
   /** Fraction of the delay that is randomized (0 = none, 1 = full jitter). */
   jitter: number;
+  /** Consecutive failed attempts after which the connector gives up (`failed`); absent = never. */
+  maxAttempts?: number | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromCallback, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
 import type { TransportCommand, TransportEvent, TransportInput } from '../src/domain/index.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 
@@ -34,7 +34,17 @@ export interface ConnectorContext {
 export type ConnectorEvent =
   | TransportEvent
   | { type: 'DEMAND'; symbols: readonly string[] }
+  | { type: 'RETRY' }
   | { type: 'STOP' };
+
+/**
+ * What a connector announces to whoever listens (`actor.on(...)`); the runtime publishes them
+ * as JSON-RPC notifications on `events/{source}` (CONTRACT §3).
+ */
+export type ConnectorEmitted =
+  | { type: 'connection.lost'; reason: string }
+  | { type: 'connection.restored' }
+  | { type: 'gap.detected'; expected: number; received: number };
 
 /** Wanted symbols that need a subscribe request, and held ones that need a release. */
 function diff(context: ConnectorContext): { subscribe: string[]; unsubscribe: string[] } {
@@ -64,6 +74,7 @@ export const connectorMachine = setup({
     input: {} as ConnectorInput,
     context: {} as ConnectorContext,
     events: {} as ConnectorEvent,
+    emitted: {} as ConnectorEmitted,
   },
   actors: {
     // Placeholder: the runtime provides the real WebSocket transport with `.provide()`.
@@ -75,6 +86,9 @@ export const connectorMachine = setup({
   },
   guards: {
     hasConnectedBefore: ({ context }) => context.sessions > 0,
+    attemptsExhausted: ({ context }) =>
+      context.source.backoff.maxAttempts !== undefined &&
+      context.attempt >= context.source.backoff.maxAttempts,
     allSettled: ({ context }) => !Object.values(context.symbols).includes('subscribing'),
     demandAddsSymbols: ({ context, event }) =>
       event.type === 'DEMAND' &&
@@ -125,6 +139,22 @@ export const connectorMachine = setup({
     recordClose: assign({
       lastError: ({ event }) => (event.type === 'TRANSPORT.CLOSED' ? event.reason : 'transport failed'),
     }),
+    recordGap: assign({
+      lastError: ({ event }) =>
+        event.type === 'UPSTREAM.GAP'
+          ? `sequence gap: expected ${event.expected}, received ${event.received}`
+          : null,
+    }),
+    announceLost: emit(({ context, event }) => ({
+      type: 'connection.lost' as const,
+      reason: event.type === 'TRANSPORT.CLOSED' ? event.reason : (context.lastError ?? 'connection lost'),
+    })),
+    announceRestored: emit({ type: 'connection.restored' as const }),
+    announceGap: emit(({ event }) => ({
+      type: 'gap.detected' as const,
+      expected: event.type === 'UPSTREAM.GAP' ? event.expected : -1,
+      received: event.type === 'UPSTREAM.GAP' ? event.received : -1,
+    })),
     recordError: assign({
       lastError: ({ event }) =>
         'error' in event && event.error instanceof Error ? event.error.message : 'transport failed',
@@ -175,10 +205,19 @@ export const connectorMachine = setup({
           token: context.source.token,
           staleAfterMs: context.source.staleAfterMs,
         }),
-        onError: { target: 'backoff', actions: 'recordError' },
+        onError: [
+          { guard: 'attemptsExhausted', target: 'failed', actions: 'recordError' },
+          { target: 'backoff', actions: 'recordError' },
+        ],
       },
       on: {
-        'TRANSPORT.CLOSED': { target: 'backoff', actions: 'recordClose' },
+        // An open connection lost: announced. (A connection that never opened is handled in `connecting`.)
+        'TRANSPORT.CLOSED': [
+          { guard: 'attemptsExhausted', target: 'failed', actions: ['recordClose', 'announceLost'] },
+          { target: 'backoff', actions: ['recordClose', 'announceLost'] },
+        ],
+        // The venue's advice on a sequence gap: the stream can't be trusted, reconnect.
+        'UPSTREAM.GAP': { target: 'backoff', actions: ['recordGap', 'announceGap', 'announceLost'] },
         'UPSTREAM.SUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.UNSUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.REJECTED': { actions: 'applyControl' },
@@ -192,6 +231,10 @@ export const connectorMachine = setup({
               { guard: 'hasConnectedBefore', target: 'resubscribing', actions: 'countSession' },
               { target: 'subscribing', actions: 'countSession' },
             ],
+            'TRANSPORT.CLOSED': [
+              { guard: 'attemptsExhausted', target: '#connector.failed', actions: 'recordClose' },
+              { target: '#connector.backoff', actions: 'recordClose' },
+            ],
             DEMAND: { actions: ['setDemand', 'markPending'] },
           },
         },
@@ -204,7 +247,7 @@ export const connectorMachine = setup({
         resubscribing: {
           description: 'Reconnected; restoring exactly the symbols with demand before trades flow again.',
           entry: 'syncSubscriptions',
-          always: { guard: 'allSettled', target: 'subscribed' },
+          always: { guard: 'allSettled', target: 'subscribed', actions: 'announceRestored' },
           on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
         },
         subscribed: {
@@ -224,6 +267,14 @@ export const connectorMachine = setup({
       entry: ['markPending', 'scheduleRetry'],
       after: { backoff: { target: 'session' } },
       on: { DEMAND: { actions: ['setDemand', 'markPending'] } },
+    },
+    failed: {
+      description: 'Gave up after backoff.maxAttempts consecutive failures; RETRY starts over.',
+      entry: ['markPending', 'clearRetry'],
+      on: {
+        RETRY: { target: 'session', actions: 'resetAttempts' },
+        DEMAND: { actions: ['setDemand', 'markPending'] },
+      },
     },
     stopped: {
       description: 'Stopped on purpose (source removed or server shutting down); upstream released.',

@@ -1,6 +1,7 @@
 export { type BackoffPolicy, backoffDelay } from './backoff.js';
 export {
   type ConnectorContext,
+  type ConnectorEmitted,
   type ConnectorEvent,
   type ConnectorInput,
   connectorMachine,

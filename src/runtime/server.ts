@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type ActorRefFrom, type AnyActorRef, createActor, type Subscription } from 'xstate';
-import { connectorMachine, supervisorMachine } from '../../machines/index.js';
+import { type ConnectorEmitted, connectorMachine, supervisorMachine } from '../../machines/index.js';
 import { type EmbeddedBroker, startBroker } from '../broker/index.js';
 import { createWsTransport } from '../connectors/index.js';
 import { topics } from '../domain/index.js';
@@ -28,8 +28,6 @@ export interface DataServer {
   /** Releases upstream subscriptions, marks everything offline/stopped, closes the broker. Idempotent. */
   stop(): Promise<void>;
 }
-
-const SESSION_STATES = new Set(['subscribing', 'resubscribing', 'subscribed']);
 
 /** Wires broker, data plane and actor system together from one validated config. */
 export async function createServer(config: Config, logger: Logger): Promise<DataServer> {
@@ -62,37 +60,44 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     input: { sources: config.sources.map(toSupervisedSource) },
   });
 
-  const onStatus = (change: StatusChange) => {
-    const { status, previous } = change;
+  const onStatus = ({ status, previous }: StatusChange) => {
     statuses.set(status.source, status);
     broker.publish(topics.status(status.source), JSON.stringify(status), true);
-    const log = logger.child({ source: status.source });
     if (previous?.state !== status.state) {
-      log.info(
-        { state: status.state, attempt: status.attempt, lastError: status.lastError },
-        'connector state',
-      );
-    }
-    if (status.state === 'backoff' && previous && SESSION_STATES.has(previous.state)) {
-      notify(status.source, 'connection.lost', { reason: status.lastError });
-    }
-    if (status.state === 'subscribed' && previous?.state === 'resubscribing') {
-      notify(status.source, 'connection.restored', {});
+      logger
+        .child({ source: status.source })
+        .info(
+          { state: status.state, attempt: status.attempt, lastError: status.lastError },
+          'connector state',
+        );
     }
   };
-  const notify = (source: string, method: string, params: Record<string, unknown>) => {
-    const payload = { jsonrpc: '2.0', method, params: { source, ...params, at: new Date().toISOString() } };
+  /** A connector's announcements as JSON-RPC 2.0 notifications on `events/{source}`. */
+  const onEmitted = (source: string, { type, ...params }: ConnectorEmitted) => {
+    const payload = {
+      jsonrpc: '2.0',
+      method: type,
+      params: { source, ...params, at: new Date().toISOString() },
+    };
     broker.publish(topics.events(source), JSON.stringify(payload));
+    logger.child({ source }).info(params, type);
   };
 
   // Keyed by id but checked by actor: a source removed and added again is a new actor to follow.
-  const watched = new Map<string, { actor: unknown; subscription: Subscription }>();
+  const watched = new Map<string, { actor: unknown; status: Subscription; emitted: Subscription }>();
   const watchChildren = () => {
     const { children } = supervisor.getSnapshot();
     for (const [id, child] of Object.entries(children)) {
       if (id === 'subscriptions' || !child || watched.get(id)?.actor === child) continue;
-      watched.get(id)?.subscription.unsubscribe();
-      watched.set(id, { actor: child, subscription: watchConnector(id, child as ConnectorActor, onStatus) });
+      const connector = child as ConnectorActor;
+      const previous = watched.get(id);
+      previous?.status.unsubscribe();
+      previous?.emitted.unsubscribe();
+      watched.set(id, {
+        actor: child,
+        status: watchConnector(id, connector, onStatus),
+        emitted: connector.on('*', (event) => onEmitted(id, event)),
+      });
     }
   };
   supervisor.subscribe({
@@ -136,7 +141,10 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
           JSON.stringify({ state: 'offline', startedAt: startedAt.toISOString(), version: VERSION }),
           true,
         );
-        for (const w of watched.values()) w.subscription.unsubscribe();
+        for (const w of watched.values()) {
+          w.status.unsubscribe();
+          w.emitted.unsubscribe();
+        }
         supervisor.stop();
         await broker.close();
         logger.info('server stopped');

@@ -143,6 +143,81 @@ describe('connector machine', () => {
   });
 });
 
+describe('connector announcements and giving up', () => {
+  it('announces connection.lost with the reason and connection.restored after resubscribing', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    const seen: unknown[] = [];
+    h.actor.on('*', (e) => seen.push(e));
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'ECONNREFUSED' });
+    expect(seen).toEqual([]); // a connection that never opened was not lost
+    h.clock.increment(1000);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    ackAll(h.current());
+    expect(seen).toEqual([]); // first session: nothing was restored
+    h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'socket hang up' });
+    expect(seen).toEqual([{ type: 'connection.lost', reason: 'socket hang up' }]);
+    h.clock.increment(h.actor.getSnapshot().context.retryDelayMs);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(seen).toHaveLength(1);
+    ackAll(h.current());
+    expect(seen.at(-1)).toEqual({ type: 'connection.restored' });
+  });
+
+  it('treats a sequence gap as a broken stream: announces it and reconnects', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    const seen: unknown[] = [];
+    h.actor.on('*', (e) => seen.push(e));
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    ackAll(h.current());
+    const first = h.current();
+    first.send({ type: 'UPSTREAM.GAP', expected: 7, received: 9 });
+    expect(h.state()).toBe('backoff');
+    expect(first.closed).toBe(true);
+    expect(h.actor.getSnapshot().context.lastError).toBe('sequence gap: expected 7, received 9');
+    expect(seen).toEqual([
+      { type: 'gap.detected', expected: 7, received: 9 },
+      { type: 'connection.lost', reason: 'sequence gap: expected 7, received 9' },
+    ]);
+    h.clock.increment(1000);
+    expect(h.sessions).toHaveLength(2);
+  });
+
+  it('gives up after maxAttempts consecutive failures, and RETRY starts over', () => {
+    const h = connectorHarness({
+      wanted: ['BTC-USD'],
+      source: {
+        sourceId: 'venue',
+        kind: 'blockchain',
+        url: 'ws://127.0.0.1:1/ws',
+        token: '',
+        staleAfterMs: 15_000,
+        symbols: ['BTC-USD'],
+        backoff: { initialDelayMs: 100, maxDelayMs: 100, multiplier: 2, jitter: 0, maxAttempts: 2 },
+      },
+    });
+    h.actor.start();
+    for (let i = 0; i < 2; i++) {
+      h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'ECONNREFUSED' });
+      expect(h.state()).toBe('backoff');
+      h.clock.increment(100);
+    }
+    h.current().send({ type: 'TRANSPORT.CLOSED', reason: 'ECONNREFUSED' });
+    expect(h.state()).toBe('failed');
+    expect(h.actor.getSnapshot().context).toMatchObject({
+      attempt: 2,
+      nextRetryAt: null,
+      lastError: 'ECONNREFUSED',
+    });
+    h.clock.increment(60_000);
+    expect(h.sessions).toHaveLength(3); // no more attempts while failed
+    h.actor.send({ type: 'RETRY' });
+    expect(h.state()).toBe('connecting');
+    expect(h.actor.getSnapshot().context.attempt).toBe(0);
+  });
+});
+
 describe('backoffDelay', () => {
   const policy = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 3, jitter: 0.5 };
   it('grows geometrically and caps', () => {
