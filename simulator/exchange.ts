@@ -1,9 +1,20 @@
+import { REPLAY_HISTORY } from './faults.js';
 import { Market } from './market.js';
-import { type Body, formatTimestamp, heartbeatBody, type Request, tradeBody } from './protocol.js';
+import {
+  type Body,
+  formatTimestamp,
+  heartbeatBody,
+  type MarketRequest,
+  type TradeEvent,
+  tradeBody,
+} from './protocol.js';
+import { Ring } from './ring.js';
 
 /** Whatever receives market events: a connection, in practice. */
 export interface Subscriber {
   send(body: Body): void;
+  /** True when the trade was written to the socket (not lost to a stall or a closed socket). */
+  sendTrade(trade: TradeEvent, replay?: boolean): boolean;
 }
 
 /** Milliseconds since the epoch, with sub-millisecond precision. */
@@ -32,6 +43,9 @@ class Feed {
   readonly subscribers = new Set<Subscriber>();
   private startedAt = 0;
   private emitted = 0;
+
+  /** The newest trades written to at least one socket, for the `replay` fault. */
+  readonly history = new Ring<TradeEvent>(REPLAY_HISTORY);
 
   constructor(
     private readonly market: Market,
@@ -69,16 +83,21 @@ class Feed {
 
   private publish(scheduledAt: number): void {
     const { price, qty, side } = this.market.next();
+    const symbol = this.market.symbol;
+    const tradeId = this.ids.take();
     const body = tradeBody({
-      symbol: this.market.symbol,
+      symbol,
       // The trade's scheduled time: evenly spaced even when a tick emits a batch.
       timestamp: formatTimestamp(scheduledAt * 1000),
       side,
       qty,
       price,
-      tradeId: this.ids.take(),
+      tradeId,
     });
-    for (const subscriber of this.subscribers) subscriber.send(body);
+    const trade: TradeEvent = { symbol, tradeId, body };
+    let written = false;
+    for (const subscriber of this.subscribers) written = subscriber.sendTrade(trade) || written;
+    if (written) this.history.push(trade);
   }
 }
 
@@ -104,6 +123,8 @@ export class Exchange {
   private readonly clock: Clock;
   private readonly tickMs: number;
   private ticker: NodeJS.Timeout | undefined;
+  /** Clock time until which no trade is generated (the `quiet` fault); 0 when not quiet. */
+  private quietUntil = 0;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -119,7 +140,7 @@ export class Exchange {
   }
 
   /** Idempotent: subscribing twice still delivers each event once. */
-  subscribe(subscriber: Subscriber, request: Request): void {
+  subscribe(subscriber: Subscriber, request: MarketRequest): void {
     if (request.channel === 'heartbeat') {
       this.heartbeats.add(subscriber);
       return;
@@ -132,11 +153,24 @@ export class Exchange {
   }
 
   /** False when the subscriber was not subscribed to that channel/symbol. */
-  unsubscribe(subscriber: Subscriber, request: Request): boolean {
+  unsubscribe(subscriber: Subscriber, request: MarketRequest): boolean {
     if (request.channel === 'heartbeat') return this.heartbeats.delete(subscriber);
     const removed = this.feed(request.symbol).subscribers.delete(subscriber);
     this.updateTicker();
     return removed;
+  }
+
+  /** `trades:SYMBOL` and `heartbeat` entries the subscriber holds. */
+  subscriptionsOf(subscriber: Subscriber): string[] {
+    const held = [...this.feeds]
+      .filter(([, feed]) => feed.subscribers.has(subscriber))
+      .map(([s]) => `trades:${s}`);
+    return this.heartbeats.has(subscriber) ? [...held, 'heartbeat'] : held;
+  }
+
+  /** The last `count` trades of `symbol` written to some connection, oldest first. */
+  recentTrades(symbol: string, count: number): TradeEvent[] {
+    return this.feed(symbol).history.last(count);
   }
 
   /** Forgets a subscriber entirely (its connection closed). */
@@ -144,6 +178,19 @@ export class Exchange {
     this.heartbeats.delete(subscriber);
     for (const feed of this.feeds.values()) feed.subscribers.delete(subscriber);
     this.updateTicker();
+  }
+
+  /**
+   * Generates no trade for `ms` (0 ends a pause now); heartbeats and answers go on. The schedule
+   * restarts afterwards, so the pause is not made up with a burst.
+   */
+  quiet(ms: number): void {
+    this.quietUntil = this.clock() + ms;
+  }
+
+  /** Epoch ms until which the market is quiet, or undefined. */
+  get quietUntilMs(): number | undefined {
+    return this.quietUntil > this.clock() ? this.quietUntil : undefined;
   }
 
   /** Stops every timer; subscribers are left to their owners. */
@@ -172,6 +219,11 @@ export class Exchange {
 
   private tick(): void {
     const now = this.clock();
+    if (this.quietUntil !== 0) {
+      if (now < this.quietUntil) return;
+      this.quietUntil = 0;
+      for (const feed of this.feeds.values()) feed.start(now);
+    }
     for (const feed of this.feeds.values()) if (feed.active) feed.tick(now);
   }
 

@@ -1,4 +1,8 @@
+import type { SentTrade } from './accounting.js';
+import type { SimulatorStatus } from './controller.js';
+import type { Fault, FaultResult } from './faults.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
+import { type RunScenarioOptions, runScenario, type Scenario } from './scenario.js';
 import { SimulatorServer } from './server.js';
 
 export interface Simulator {
@@ -10,11 +14,22 @@ export interface Simulator {
   close(): Promise<void>;
   /** Open client connections. */
   connections(): number;
+  /** Validates and applies a fault now; throws CONFIG_INVALID naming the bad field. */
+  fault(fault: Fault): FaultResult;
+  /**
+   * Applies a scenario's faults at their times. Rejects at once if it is invalid, with the
+   * signal's reason if aborted; resolves after the last fault or when the simulator closes.
+   */
+  runScenario(scenario: Scenario, options?: RunScenarioOptions): Promise<void>;
+  /** Every trade written to a socket, oldest first (empty unless `recordSent`). */
+  sent(): readonly SentTrade[];
+  /** Connections, subscriptions, armed faults, refusal window and counters. */
+  status(): SimulatorStatus;
 }
 
 /**
  * Starts an upstream exchange simulator speaking the Blockchain.com Exchange WebSocket dialect
- * (CONTRACT §6). Throws a CONFIG_INVALID DataServerError naming any bad option.
+ * (CONTRACT §6), with fault controls. Throws a CONFIG_INVALID DataServerError naming any bad option.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const resolved = resolveOptions(options);
@@ -27,25 +42,72 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw err;
   }
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+  const run = {
+    apply: (fault: Fault) => server.faults.apply(fault),
+    stop: server.closingSignal,
+    log: server.log,
+  };
   return {
     port,
     url: `ws://${host}:${port}/ws`,
     close: () => server.close(),
     connections: () => server.connections.size,
+    fault: (fault) => server.faults.apply(fault),
+    runScenario: (scenario, runOptions) => runScenario(run, scenario, runOptions),
+    sent: () => server.sentLog?.toArray() ?? [],
+    status: () => server.faults.status(),
   };
 }
 
-export { Connection, MAX_BUFFERED_BYTES } from './connection.js';
+export { type Counters, createSentLog, SENT_LOG_LIMIT, type SentTrade } from './accounting.js';
+export { Connection, type ConnectionStatus, MAX_BUFFERED_BYTES } from './connection.js';
+export { FaultController, type SimulatorStatus } from './controller.js';
 export { type Clock, Exchange, type ExchangeOptions, FIRST_TRADE_ID, type Subscriber } from './exchange.js';
+export {
+  FAULT_KINDS,
+  type Fault,
+  type FaultKind,
+  type FaultResult,
+  faultSchema,
+  type ParsedFault,
+  parseFault,
+  REPLAY_HISTORY,
+} from './faults.js';
+export {
+  classifyGarbage,
+  type GarbageFrame,
+  GENERATED_GARBAGE,
+  garbageFrames,
+  renderGarbage,
+} from './garbage.js';
+export {
+  attachKeyboard,
+  KEYBOARD_HELP,
+  type Keyboard,
+  type KeyboardOptions,
+  type KeyboardTarget,
+  parseCommand,
+} from './keyboard.js';
 export { Market, mulberry32, type Random, roundTo, startPrice, type Tick } from './market.js';
 export type { ResolvedOptions, SimulatorOptions } from './options.js';
 export {
+  AUTH_FAILED,
   type Body,
   formatTimestamp,
   frame,
   parseRequest,
   type Rejection,
   type Request,
+  type TradeEvent,
   type WireTrade,
 } from './protocol.js';
+export { Ring } from './ring.js';
+export {
+  loadScenario,
+  type ParsedScenario,
+  parseScenario,
+  type RunScenarioOptions,
+  type Scenario,
+  scenarioSchema,
+} from './scenario.js';
 export { SimulatorServer, WS_PATHS } from './server.js';

@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   firstTradeId?: number;
   /** Heartbeat period for connections subscribed to the heartbeat channel. Default 5000. */
   heartbeatIntervalMs?: number;
+  /** Keep a log of every trade written to a socket, read with `sent()`. Default false. */
+  recordSent?: boolean;
   /** Without one, nothing is logged. */
   logger?: Logger;
 }
@@ -40,6 +42,7 @@ const schema = z.strictObject({
     .default(['BTC-USD', 'ETH-USD']),
   heartbeatIntervalMs: z.number().min(1).max(MAX_TIMER_MS).default(5000),
   firstTradeId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  recordSent: z.boolean().default(false),
 });
 
 export type ResolvedOptions = Readonly<z.output<typeof schema>> & { readonly logger: Logger | undefined };

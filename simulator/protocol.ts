@@ -8,18 +8,29 @@ import type { Side } from '../src/domain/index.js';
  */
 export type Body = string;
 
-export type Channel = 'trades' | 'heartbeat';
+export type Channel = 'trades' | 'heartbeat' | 'auth';
 export type Action = 'subscribe' | 'unsubscribe';
 
-export type Request =
-  | { readonly action: Action; readonly channel: 'trades'; readonly symbol: string }
-  | { readonly action: Action; readonly channel: 'heartbeat' };
+export type TradesRequest = { readonly action: Action; readonly channel: 'trades'; readonly symbol: string };
+export type HeartbeatRequest = { readonly action: Action; readonly channel: 'heartbeat' };
+/** The token is checked in parsing and then forgotten: no secret is kept or logged. */
+export type AuthRequest = { readonly action: Action; readonly channel: 'auth' };
+/** What the exchange serves; `auth` is answered by the connection alone. */
+export type MarketRequest = TradesRequest | HeartbeatRequest;
+export type Request = MarketRequest | AuthRequest;
 
 /** Why a request was refused, with the channel and symbol it named so the client can match it. */
 export interface Rejection {
   readonly text: string;
   readonly channel?: string;
   readonly symbol?: string;
+}
+
+/** A trade as fanned out to connections: framed per connection from `body`. */
+export interface TradeEvent {
+  readonly symbol: string;
+  readonly tradeId: string;
+  readonly body: Body;
 }
 
 export interface WireTrade {
@@ -32,7 +43,10 @@ export interface WireTrade {
 }
 
 const ACTIONS: readonly string[] = ['subscribe', 'unsubscribe'];
-const CHANNELS: readonly string[] = ['trades', 'heartbeat'];
+const CHANNELS: readonly string[] = ['trades', 'heartbeat', 'auth'];
+const EXPECTED_CHANNELS = 'expected "trades", "heartbeat" or "auth"';
+/** The real API's answer to a bad token (fixtures/blockchain-com/documented.jsonl). */
+export const AUTH_FAILED = 'Authentication Failed';
 
 /** Parses one client frame; anything it cannot serve comes back as a Rejection. */
 export function parseRequest(text: string, offered: ReadonlySet<string>): Request | Rejection {
@@ -59,11 +73,18 @@ export function parseRequest(text: string, offered: ReadonlySet<string>): Reques
     return reject(`Unknown action ${JSON.stringify(req.action)}: expected "subscribe" or "unsubscribe"`);
   }
   const action = req.action as Action;
-  if (req.channel === undefined) return reject('Missing "channel": expected "trades" or "heartbeat"');
+  if (req.channel === undefined) return reject(`Missing "channel": ${EXPECTED_CHANNELS}`);
   if (channel === undefined || !CHANNELS.includes(channel)) {
-    return reject(`Unknown channel ${JSON.stringify(req.channel)}: expected "trades" or "heartbeat"`);
+    return reject(`Unknown channel ${JSON.stringify(req.channel)}: ${EXPECTED_CHANNELS}`);
   }
   if (channel === 'heartbeat') return { action, channel };
+  if (channel === 'auth') {
+    const token = req.token;
+    if (action === 'subscribe' && (typeof token !== 'string' || token === '')) {
+      return { channel, text: AUTH_FAILED };
+    }
+    return { action, channel };
+  }
   if (req.symbol === undefined) return reject('Missing "symbol": the trades channel needs one');
   if (symbol === undefined) return reject('"symbol" must be a string such as "BTC-USD"');
   if (!offered.has(symbol)) {
@@ -103,7 +124,7 @@ export function notSubscribed(request: Request): Rejection {
         symbol: request.symbol,
         text: `Not subscribed to channel: trades ${request.symbol}`,
       }
-    : { channel: 'heartbeat', text: 'Not subscribed to channel: heartbeat' };
+    : { channel: request.channel, text: `Not subscribed to channel: ${request.channel}` };
 }
 
 export function heartbeatBody(timestamp: string): Body {

@@ -4,9 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
-import { Connection } from './connection.js';
+import { createSentLog, type SentTrade } from './accounting.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import { handleControl } from './control-http.js';
+import { FaultController } from './controller.js';
 import { Exchange } from './exchange.js';
 import type { ResolvedOptions } from './options.js';
+import type { Ring } from './ring.js';
 
 /** `/ws` for us; `/mercury-gateway/v1/ws` is the real API's path, so its URL works unchanged. */
 export const WS_PATHS: ReadonlySet<string> = new Set(['/ws', '/mercury-gateway/v1/ws']);
@@ -18,20 +22,30 @@ const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /**
  * The HTTP server carrying the WebSocket endpoint. Plain HTTP requests are routed in
- * `handleHttp`, where control routes (fault injection) belong.
+ * `handleHttp` to the control routes (fault injection).
  */
 export class SimulatorServer {
   readonly exchange: Exchange;
   readonly connections = new Set<Connection>();
+  readonly faults: FaultController;
+  /** Present when `recordSent` is on. */
+  readonly sentLog: Ring<SentTrade> | undefined;
+  /** Aborted when the server starts closing, so scenario timers stop with it. */
+  private readonly closingController = new AbortController();
+  private readonly context: ConnectionContext;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
-  private readonly log: Logger;
+  readonly log: Logger;
   private nextConnectionId = 1;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ResolvedOptions) {
     this.log = options.logger ?? pino({ level: 'silent' });
     this.exchange = new Exchange(options);
+    this.faults = new FaultController(this.connections, this.exchange, this.log);
+    this.sentLog = options.recordSent ? createSentLog() : undefined;
+    const { exchange, faults, sentLog } = this;
+    this.context = { exchange, armed: faults, counters: faults.counters, sentLog };
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_PAYLOAD_BYTES });
     this.http = createServer((req, res) => this.handleHttp(req, res));
     this.http.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
@@ -58,7 +72,14 @@ export class SimulatorServer {
     return this.closing;
   }
 
+  /** Aborted once `close()` is called. */
+  get closingSignal(): AbortSignal {
+    return this.closingController.signal;
+  }
+
   private async shutdown(): Promise<void> {
+    this.closingController.abort();
+    this.faults.close();
     this.exchange.close();
     await Promise.all(
       [...this.connections].map((c) => c.close(1001, 'Simulator shutting down', CLOSE_GRACE_MS)),
@@ -73,23 +94,34 @@ export class SimulatorServer {
     this.log.info('simulator closed');
   }
 
-  private handleHttp(_req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: 'Not found' }));
+  private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    handleControl(req, res, this.faults).catch((err: unknown) => {
+      this.log.error({ err }, 'control request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'Internal error' }));
+    });
+  }
+
+  /** The HTTP status refusing this upgrade, if it is refused. */
+  private refusal(path: string): string | undefined {
+    if (this.closing !== undefined) return '503 Service Unavailable';
+    if (!WS_PATHS.has(path)) return '404 Not Found';
+    return this.faults.refuseAttempt() ? '503 Service Unavailable' : undefined;
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?', 1)[0] ?? '';
-    if (this.closing !== undefined || !WS_PATHS.has(path)) {
-      const status = this.closing !== undefined ? '503 Service Unavailable' : '404 Not Found';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refusal = this.refusal(path);
+    if (refusal !== undefined) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = this.nextConnectionId++;
       const log = this.log.child({ conn: id });
-      const connection = new Connection(id, ws, this.exchange, log);
+      this.faults.counters.connectionsOpened++;
+      const connection = new Connection(id, ws, this.context, log);
       this.connections.add(connection);
       void connection.done.then(() => this.connections.delete(connection));
       log.info({ path, remote: req.socket.remoteAddress }, 'connection opened');

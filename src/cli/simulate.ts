@@ -1,17 +1,27 @@
-import { startSimulator } from '../../simulator/index.js';
+import {
+  attachKeyboard,
+  loadScenario,
+  type ParsedScenario,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../simulator/index.js';
 import { createLogger } from '../runtime/index.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { onShutdownSignal } from './lifecycle.js';
 
 export const SIMULATE_USAGE = `Usage: dataserver simulate [--port 5000] [--host 127.0.0.1] [--rate N] [--seed S] [--symbols A,B]
+                           [--scenario FILE]
 
 Runs the upstream exchange simulator (Blockchain.com Exchange WebSocket dialect) at ws://HOST:PORT/ws.
+Faults: POST /control/fault on the same port (GET /control/status), a --scenario file, or, in a
+terminal, type h and Enter for the fault keys.
 
   --port N        port to listen on (default 5000; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
   --rate N        trades per second per subscribed symbol (default 5)
   --seed S        random seed: the same seed gives the same prices (default 1)
   --symbols LIST  comma-separated symbols offered (default BTC-USD,ETH-USD)
+  --scenario FILE faults to apply at set times: {"faults":[{"atMs":1000,"fault":{"kind":"abrupt"}}]}
   --pretty        human-readable logs (default when stdout is a terminal)
   -h, --help      this text`;
 
@@ -22,6 +32,7 @@ export interface SimulateFlags {
   seed: number;
   symbols: string[];
   pretty: boolean | undefined;
+  scenario: string | undefined;
 }
 
 export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
@@ -32,6 +43,7 @@ export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
     seed: { type: 'string' },
     symbols: { type: 'string' },
     pretty: { type: 'boolean' },
+    scenario: { type: 'string' },
   });
   if (values.help) return 'help';
   return {
@@ -41,14 +53,35 @@ export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
     seed: intFlag('seed', values.seed, 1, 0, 2 ** 32 - 1),
     symbols: values.symbols ? values.symbols.split(',').filter(Boolean) : ['BTC-USD', 'ETH-USD'],
     pretty: values.pretty,
+    scenario: values.scenario,
   };
+}
+
+/** The simulator's own options among the flags (its options are strict: no `pretty`, no `scenario`). */
+export function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
+  const { scenario: _scenario, pretty: _pretty, ...options } = flags;
+  return options;
 }
 
 export async function runSimulate(argv: string[]): Promise<void> {
   const flags = parseSimulate(argv);
   if (flags === 'help') return void console.log(SIMULATE_USAGE);
+  const scenarioPath = flags.scenario;
+  // Validated before anything starts: a bad file exits 2 with one line naming the problem.
+  const scenario: ParsedScenario | undefined =
+    scenarioPath === undefined ? undefined : await loadScenario(scenarioPath);
   const logger = createLogger({ level: 'info', pretty: flags.pretty }).child({ component: 'simulator' });
-  const sim = await startSimulator({ ...flags, logger });
+  const sim = await startSimulator({ ...simulatorOptions(flags), logger });
   logger.info({ url: sim.url, rate: flags.rate, symbols: flags.symbols }, 'simulator ready');
   onShutdownSignal(() => sim.close(), logger);
+  if (scenario !== undefined) {
+    sim.runScenario(scenario).then(
+      () => logger.info({ scenario: scenarioPath }, 'scenario finished'),
+      (err: unknown) => logger.error({ err }, 'scenario failed'),
+    );
+  }
+  if (process.stdin.isTTY) {
+    attachKeyboard(sim, process.stdin, process.stdout, { onQuit: (err) => process.exit(err ? 1 : 0) });
+    logger.info('fault keys: type h and Enter for help');
+  }
 }

@@ -39,10 +39,25 @@ export function micros(timestamp: string): number {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+export function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is WireMessage {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A real `ws` client that records every message and lets a test wait for a condition on them. */
 export class TestClient {
+  /** The JSON-object messages, parsed; `raw[i]` is the text of `messages[i]`. */
   readonly messages: WireMessage[] = [];
   readonly raw: string[] = [];
+  /** Every text frame in arrival order, malformed ones included. */
+  readonly frames: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private readonly waiters = new Set<() => void>();
 
@@ -52,8 +67,12 @@ export class TestClient {
     });
     socket.on('message', (data) => {
       const text = data.toString();
-      this.raw.push(text);
-      this.messages.push(JSON.parse(text));
+      this.frames.push(text);
+      const value = parseOrUndefined(text);
+      if (isObject(value)) {
+        this.raw.push(text);
+        this.messages.push(value);
+      }
       for (const check of [...this.waiters]) check();
     });
   }
@@ -73,21 +92,26 @@ export class TestClient {
 
   /** Resolves with the first non-undefined `pick(messages)`, re-checked on every message. */
   waitFor<T>(pick: (messages: readonly WireMessage[]) => T | undefined, what: string): Promise<T> {
+    return this.until(() => pick(this.messages), what);
+  }
+
+  /** Resolves with the first non-undefined `probe()`, re-checked on every frame. */
+  until<T>(probe: () => T | undefined, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
         this.waiters.delete(check);
       };
       const check = (): void => {
-        const value = pick(this.messages);
+        const value = probe();
         if (value === undefined) return;
         finish();
         resolve(value);
       };
       const timer = setTimeout(() => {
         finish();
-        const tail = this.raw.slice(-3).join('\n  ');
-        reject(new Error(`Timed out waiting for ${what}; ${this.raw.length} messages, last:\n  ${tail}`));
+        const tail = this.frames.slice(-3).join('\n  ');
+        reject(new Error(`Timed out waiting for ${what}; ${this.frames.length} frames, last:\n  ${tail}`));
       }, DEFAULT_TIMEOUT_MS);
       this.waiters.add(check);
       check();
@@ -166,4 +190,22 @@ export class Harness {
     const pending = this.cleanups.splice(0).reverse();
     for (const close of pending) await close();
   }
+}
+
+/** Posts to the simulator's control route; the parsed JSON answer and status. */
+export async function control(
+  sim: Simulator,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const init: RequestInit =
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        };
+  const res = await fetch(`http://127.0.0.1:${sim.port}${path}`, init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

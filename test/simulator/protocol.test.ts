@@ -48,9 +48,23 @@ describe('parseRequest', () => {
     ],
     ['a non-string channel', '{"action":"subscribe","channel":7}', /Unknown channel 7/, {}],
     [
-      'the auth channel',
-      '{"token":"x","action":"subscribe","channel":"auth"}',
-      /Unknown channel "auth"/,
+      'an auth subscribe without a token',
+      '{"action":"subscribe","channel":"auth"}',
+      /^Authentication Failed$/,
+      {
+        channel: 'auth',
+      },
+    ],
+    [
+      'an auth subscribe with an empty token',
+      '{"token":"","action":"subscribe","channel":"auth"}',
+      /^Authentication Failed$/,
+      { channel: 'auth' },
+    ],
+    [
+      'an auth subscribe with a non-string token',
+      '{"token":7,"action":"subscribe","channel":"auth"}',
+      /^Authentication Failed$/,
       { channel: 'auth' },
     ],
     [
@@ -78,6 +92,13 @@ describe('parseRequest', () => {
     expect({ channel: result.channel, symbol: result.symbol }).toEqual({
       channel: named.channel,
       symbol: named.symbol,
+    });
+  });
+
+  it('accepts an auth request with any non-empty token, and keeps no token', () => {
+    expect(parseRequest('{"token":"s3cret","action":"subscribe","channel":"auth"}', OFFERED)).toEqual({
+      action: 'subscribe',
+      channel: 'auth',
     });
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness, isHeartbeat, isTrade, TIMESTAMP_6, type WireMessage } from './helpers.js';
+import { captureLogs, Harness, isHeartbeat, isTrade, TIMESTAMP_6, type WireMessage } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -110,6 +110,40 @@ describe('rejections', () => {
     expect((await c.nth(0)).event).toBe('rejected');
     expect(await c.nth(1)).toEqual({ seqnum: 1, event: 'subscribed', channel: 'trades', symbol: 'BTC-USD' });
     await c.find(isTrade('BTC-USD'));
+  });
+});
+
+describe('auth', () => {
+  it('acks any non-empty token on the auth channel, as the real API does', async () => {
+    const sim = await h.simulator();
+    const c = await h.client(sim.url);
+    c.send({ token: 'anything', action: 'subscribe', channel: 'auth' });
+    c.send(BTC);
+    await c.nth(1);
+    expect(c.raw.slice(0, 2)).toEqual([
+      '{"seqnum":0,"event":"subscribed","channel":"auth"}',
+      '{"seqnum":1,"event":"subscribed","channel":"trades","symbol":"BTC-USD"}',
+    ]);
+  });
+
+  it.each([
+    ['an empty token', { token: '', action: 'subscribe', channel: 'auth' }],
+    ['no token', { action: 'subscribe', channel: 'auth' }],
+  ])('rejects %s with the documented "Authentication Failed"', async (_name, request) => {
+    const sim = await h.simulator();
+    const c = await h.client(sim.url);
+    c.send(request);
+    await c.nth(0);
+    expect(c.raw[0]).toBe('{"seqnum":0,"event":"rejected","channel":"auth","text":"Authentication Failed"}');
+  });
+
+  it('never logs the token', async () => {
+    const { logger, lines } = captureLogs();
+    const sim = await h.simulator({ logger });
+    const c = await h.client(sim.url);
+    c.send({ token: 'top-secret-token', action: 'subscribe', channel: 'auth' });
+    await c.nth(0);
+    expect(JSON.stringify(lines)).not.toContain('top-secret-token');
   });
 });
 

@@ -1,0 +1,58 @@
+import type { FaultKind } from './faults.js';
+import { Ring } from './ring.js';
+
+/** One trade written to a socket, for loss and duplicate accounting by tests. */
+export interface SentTrade {
+  readonly connection: number;
+  readonly symbol: string;
+  readonly tradeId: string;
+  readonly seqnum: number;
+  /** Re-sent by a `replay` fault (a duplicate of an earlier trade). */
+  readonly replay: boolean;
+}
+
+/** A long run keeps the newest million entries (about 100 MB at most), the oldest dropped. */
+export const SENT_LOG_LIMIT = 1_000_000;
+
+export function createSentLog(capacity = SENT_LOG_LIMIT): Ring<SentTrade> {
+  return new Ring<SentTrade>(capacity);
+}
+
+/** Totals since start, across every connection, closed ones included. */
+export interface Counters {
+  connectionsOpened: number;
+  /** Upgrades answered 503 while a `refuse` fault held. */
+  connectionsRefused: number;
+  tradesSent: number;
+  tradesReplayed: number;
+  /** Messages (trades, acks, heartbeats) a stalled connection lost. */
+  messagesLostInStall: number;
+  garbageSent: number;
+  seqnumsSkipped: number;
+  subscribesRejected: number;
+  faults: Record<FaultKind, number>;
+}
+
+export function createCounters(): Counters {
+  return {
+    connectionsOpened: 0,
+    connectionsRefused: 0,
+    tradesSent: 0,
+    tradesReplayed: 0,
+    messagesLostInStall: 0,
+    garbageSent: 0,
+    seqnumsSkipped: 0,
+    subscribesRejected: 0,
+    faults: {
+      graceful: 0,
+      abrupt: 0,
+      refuse: 0,
+      stall: 0,
+      garbage: 0,
+      replay: 0,
+      gap: 0,
+      reject: 0,
+      quiet: 0,
+    },
+  };
+}
