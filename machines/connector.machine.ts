@@ -217,7 +217,14 @@ export const connectorMachine = setup({
           { target: 'backoff', actions: ['recordClose', 'announceLost'] },
         ],
         // The venue's advice on a sequence gap: the stream can't be trusted, reconnect.
-        'UPSTREAM.GAP': { target: 'backoff', actions: ['recordGap', 'announceGap', 'announceLost'] },
+        'UPSTREAM.GAP': [
+          {
+            guard: 'attemptsExhausted',
+            target: 'failed',
+            actions: ['recordGap', 'announceGap', 'announceLost'],
+          },
+          { target: 'backoff', actions: ['recordGap', 'announceGap', 'announceLost'] },
+        ],
         'UPSTREAM.SUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.UNSUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.REJECTED': { actions: 'applyControl' },

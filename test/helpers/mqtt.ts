@@ -4,6 +4,10 @@ export interface Received {
   topic: string;
   payload: string;
   retain: boolean;
+  /** Date.now() when it arrived. */
+  at: number;
+  /** Its position in `messages`. */
+  index: number;
 }
 
 /**
@@ -16,7 +20,14 @@ export class RecordingClient {
 
   private constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
-      this.messages.push({ topic, payload: payload.toString('utf8'), retain: packet.retain });
+      const index = this.messages.length;
+      this.messages.push({
+        topic,
+        payload: payload.toString('utf8'),
+        retain: packet.retain,
+        at: Date.now(),
+        index,
+      });
       for (const w of [...this.waiters]) w.check();
     });
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../machines/index.js';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import { backoffDelay, connectorMachine } from '../../machines/index.js';
+import type { TransportCommand, TransportEvent, TransportInput } from '../../src/domain/index.js';
 import { ackAll, connectorHarness } from './harness.js';
 
 describe('connector machine', () => {
@@ -215,6 +217,44 @@ describe('connector announcements and giving up', () => {
     h.actor.send({ type: 'RETRY' });
     expect(h.state()).toBe('connecting');
     expect(h.actor.getSnapshot().context.attempt).toBe(0);
+  });
+});
+
+describe('a transport that cannot start', () => {
+  const throwing = fromCallback<TransportCommand, TransportInput, TransportEvent>(() => {
+    throw new Error('bad url');
+  });
+  const start = (maxAttempts?: number) => {
+    const clock = new SimulatedClock();
+    const actor = createActor(connectorMachine.provide({ actors: { transport: throwing } }), {
+      clock,
+      input: {
+        source: {
+          sourceId: 'venue',
+          kind: 'blockchain',
+          url: 'ws://x',
+          token: '',
+          staleAfterMs: 1000,
+          symbols: ['BTC-USD'],
+          backoff: { initialDelayMs: 100, maxDelayMs: 100, multiplier: 1, jitter: 0, maxAttempts },
+        },
+      },
+    });
+    return { actor: actor.start(), clock };
+  };
+
+  it('is retried after the backoff like a failed connection (onError), keeping the error', () => {
+    const { actor, clock } = start();
+    expect(actor.getSnapshot().value).toBe('backoff');
+    expect(actor.getSnapshot().context).toMatchObject({ attempt: 1, lastError: 'bad url' });
+    clock.increment(100);
+    expect(actor.getSnapshot().context.attempt).toBe(2);
+  });
+
+  it('ends in failed once maxAttempts is used up', () => {
+    const { actor, clock } = start(1);
+    clock.increment(100);
+    expect(actor.getSnapshot().value).toBe('failed');
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dialects } from '../../connectors/index.js';
 import { SOURCE_ID_PATTERN, SOURCE_ID_RULE, SYMBOL_PATTERN, SYMBOL_RULE } from '../../domain/index.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -22,7 +23,12 @@ const symbol = z.string().regex(SYMBOL_PATTERN, SYMBOL_RULE);
 
 export const sourceSchema = z.strictObject({
   id: z.string().regex(SOURCE_ID_PATTERN, SOURCE_ID_RULE),
-  kind: z.string().min(1).default('blockchain'),
+  kind: z
+    .string()
+    .refine((k) => Object.hasOwn(dialects, k), {
+      error: (issue) => `unknown kind "${String(issue.input)}" (known: ${Object.keys(dialects).join(', ')})`,
+    })
+    .default('blockchain'),
   url: z
     .string()
     .url()

@@ -1,0 +1,191 @@
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Actor, createActor, type InspectionEvent } from 'xstate';
+import { connectorMachine } from '../../machines/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { createWsTransport } from '../../src/connectors/index.js';
+import {
+  type ConnectorSnapshot,
+  chartStates,
+  chartTransitions,
+  coverageRecorder,
+  generatePaths,
+  leaf,
+  MODEL_INPUT,
+  type ModelEvent,
+  type ModelPath,
+  serialize,
+  UNREALIZABLE,
+} from './model.js';
+
+/**
+ * Model-based tests of the connector chart: paths generated from the machine definition
+ * (xstate/graph), each replayed against the REAL WebSocket transport and the REAL simulator,
+ * whose fault controls produce the events the path calls for.
+ */
+const generated = generatePaths();
+const { candidates, states: modelStates } = generated;
+// The cover set (every transition), then the shortest path to every state the model reaches;
+// MODEL_PATHS=cover runs the cover set alone (seconds instead of tens of seconds).
+const paths =
+  process.env.MODEL_PATHS === 'cover' ? generated.paths : [...generated.paths, ...generated.toEveryState];
+const realized = { transitions: new Set<string>(), states: new Set<string>() };
+const silent = pino({ level: 'silent' });
+
+type ConnectorActor = Actor<typeof connectorMachine>;
+
+/**
+ * What the real connector did: each event it processed with the (serialized) state it led to,
+ * from its inspection stream. Steps are matched in order, so events that arrive together (two
+ * answers in one TCP read) are matched however late the test looks.
+ */
+class Observed {
+  private readonly log: Array<{ type: string; state: string }> = [];
+  private cursor = 0;
+  private waiter: (() => boolean) | undefined;
+
+  readonly inspect = (e: InspectionEvent) => {
+    if (e.type !== '@xstate.snapshot' || e.actorRef.sessionId !== e.rootId) return;
+    this.log.push({ type: e.event.type, state: serialize(e.snapshot as ConnectorSnapshot) });
+    if (this.waiter?.()) this.waiter = undefined;
+  };
+
+  /** Resolves (synchronously, at that snapshot) once the next `type` event has led to `want`. */
+  next(type: string, want: string, what: string, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = this.cursor; i < this.log.length; i++) {
+          const entry = this.log[i];
+          if (entry?.type === type && entry.state === want) {
+            this.cursor = i + 1;
+            clearTimeout(timer);
+            resolve();
+            return true;
+          }
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        const seen = this.log.slice(this.cursor).map((l) => `${l.type} → ${l.state}`);
+        reject(new Error(`${what}: wanted ${type} → ${want}\n  saw ${seen.join('\n      ')}`));
+      }, timeoutMs);
+      if (!check()) this.waiter = check;
+    });
+  }
+}
+
+/** For each REJECTED step, the earlier step at which that symbol's subscribe request went out. */
+function rejectArming(path: ModelPath): Map<number, string[]> {
+  const arm = new Map<number, string[]>();
+  path.steps.forEach((step, j) => {
+    if (step.event.type !== 'UPSTREAM.REJECTED' || step.event.symbol === null) return;
+    const symbol = step.event.symbol;
+    for (let k = j - 1; k >= 0; k--) {
+      const before = k === 0 ? 'pending' : path.steps[k - 1]?.state.context.symbols[symbol];
+      if (path.steps[k]?.state.context.symbols[symbol] === 'subscribing' && before !== 'subscribing') {
+        arm.set(k, [...(arm.get(k) ?? []), symbol]);
+        return;
+      }
+    }
+    // Requested at start (the initial demand): arm before the first step.
+    arm.set(0, [...(arm.get(0) ?? []), symbol]);
+  });
+  return arm;
+}
+
+let dropKind = 0;
+/** Makes `event` happen in the real world (or lets it happen by itself: acks, timers, opens). */
+function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator): void {
+  const state = leaf(actor.getSnapshot());
+  switch (event.type) {
+    case 'TRANSPORT.CLOSED':
+      if (state === 'connecting') {
+        sim.fault({ kind: 'refuse', attempts: 1 });
+      } else {
+        // Every way a connection can die: close frame, TCP reset, and the zombie socket.
+        const kinds = ['abrupt', 'graceful', 'stall'] as const;
+        const kind = kinds[dropKind++ % kinds.length] as (typeof kinds)[number];
+        sim.fault(kind === 'stall' ? { kind, seconds: 2 } : { kind });
+      }
+      return;
+    case 'UPSTREAM.GAP':
+      sim.fault({ kind: 'gap' });
+      return;
+    case 'DEMAND':
+    case 'STOP':
+    case 'RETRY':
+      actor.send(event);
+      return;
+    default:
+      // TRANSPORT.OPEN, acks, rejections (armed beforehand), backoff and stability timers.
+      return;
+  }
+}
+
+async function runPath(path: ModelPath): Promise<void> {
+  const sim = await startSimulator({ port: 0, rate: 50, heartbeatIntervalMs: 40 });
+  const recorder = coverageRecorder();
+  const observed = new Observed();
+  const transport = createWsTransport({
+    logger: silent,
+    sink: () => ({ trade() {}, bad() {}, duplicate() {} }),
+  });
+  const actor = createActor(connectorMachine.provide({ actors: { transport } }), {
+    input: { ...MODEL_INPUT, source: { ...MODEL_INPUT.source, url: sim.url } },
+    inspect: (e) => {
+      recorder.inspect(e);
+      observed.inspect(e);
+    },
+  });
+  const arming = rejectArming(path);
+  try {
+    actor.start();
+    for (const [i, step] of path.steps.entries()) {
+      for (const symbol of arming.get(i) ?? []) sim.fault({ kind: 'reject', symbol });
+      realize(step.event, actor, sim);
+      await observed.next(step.event.type, serialize(step.state), `step ${i + 1} (${step.event.type})`);
+    }
+  } finally {
+    actor.stop();
+    await sim.close();
+  }
+  for (const t of recorder.transitions) realized.transitions.add(t);
+  for (const s of recorder.states) realized.states.add(s);
+}
+
+const describePath = (p: ModelPath) =>
+  p.steps
+    .map((s) => s.event.type.replace('xstate.after.', 'after ').replace(/\.connector.*$/, ''))
+    .join(' → ');
+
+describe('connector chart, model-based against the real transport and simulator', () => {
+  afterAll(() => {
+    const all = [...chartTransitions().keys()];
+    const realizable = all.filter((k) => !UNREALIZABLE(k));
+    const covered = realizable.filter((k) => realized.transitions.has(k));
+    const states = chartStates();
+    console.log(
+      `model: ${modelStates} abstract states, ${candidates} candidate paths, ${paths.length} paths run; ` +
+        `chart states covered ${states.filter((s) => realized.states.has(s)).length}/${states.length}, ` +
+        `transitions covered ${covered.length}/${realizable.length} ` +
+        `(+${all.length - realizable.length} transport-start-failure transitions covered by the logic tests only)`,
+    );
+  });
+
+  for (const [i, path] of paths.entries()) {
+    it(`path ${i + 1}: ${describePath(path)}`, async () => {
+      await runPath(path);
+    });
+  }
+
+  it('reached every state and every realizable transition of the chart', () => {
+    const missing = [...chartTransitions().keys()].filter(
+      (k) => !UNREALIZABLE(k) && !realized.transitions.has(k),
+    );
+    expect(missing).toEqual([]);
+    expect(chartStates().filter((s) => !realized.states.has(s))).toEqual([]);
+  });
+});
+
+export type { ConnectorSnapshot };
