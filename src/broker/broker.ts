@@ -1,27 +1,42 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { describeError, isServerOnlyTopic } from '../domain/index.js';
+import { describeError, topics } from '../domain/index.js';
+import { rpcOwner } from './acl.js';
+import {
+  type BrokerAuth,
+  type BrokerLimits,
+  type BrokerStats,
+  brokerHooks,
+  newBrokerStats,
+} from './hooks.js';
+import { handleRpc, type RpcMethod } from './jsonrpc.js';
+import { guardPacketSize } from './packet-guard.js';
 
 export interface BrokerOptions {
   host: string;
   port: number;
   wsPort: number;
   logger: Logger;
+  limits?: Partial<BrokerLimits>;
+  auth?: BrokerAuth | undefined;
 }
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxConnections: 10_000,
+  maxSubscriptionsPerClient: 100,
+  maxPacketBytes: 256 * 1024,
+};
 
 /** What the broker reports about clients' trade-topic interest (the refcount actor's input). */
 export interface BrokerListeners {
   subscribe(clientId: string, filters: string[]): void;
   unsubscribe(clientId: string, filters: string[]): void;
   disconnect(clientId: string): void;
-}
-
-export interface BrokerStats {
-  refusedPublishes: number;
 }
 
 /** The embedded MQTT broker: Aedes on TCP and on WebSocket (`/mqtt`). */
@@ -35,6 +50,8 @@ export interface EmbeddedBroker {
   /** Publishes and resolves once the broker has taken the message (retained ones stored). */
   publishAsync(topic: string, payload: Buffer | string, retain?: boolean): Promise<void>;
   listen(listeners: BrokerListeners): void;
+  /** Answers JSON-RPC 2.0 requests on `rpc/{clientId}/request` with `rpc/{clientId}/response`. */
+  serveRpc(methods: Readonly<Record<string, RpcMethod>>): void;
   close(): Promise<void>;
 }
 
@@ -46,37 +63,35 @@ interface RetainedStore {
 
 export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
   const log = options.logger.child({ component: 'broker' });
-  const stats: BrokerStats = { refusedPublishes: 0 };
-  const aedes = await Aedes.createBroker({
-    // Only the server publishes market data and status (CONTRACT §3). A client's publish there is
-    // dropped, not answered with a disconnect: MQTT 3.1.1 has no refusal code, and a client that
-    // gets this wrong should lose the message, not its session (Mosquitto does the same).
-    authorizePublish: (client, packet, callback) => {
-      if (client && isServerOnlyTopic(packet.topic)) {
-        stats.refusedPublishes++;
-        log.debug({ clientId: client.id, topic: packet.topic }, 'dropped client publish to a server topic');
-        // Never let it replace the server's retained message.
-        packet.retain = false;
-      }
-      callback(null);
-    },
-    // ... and it is forwarded to nobody. Server publishes carry no clientId, so trades pass at once.
-    // (Aedes sets `clientId` on packets a client published; its type declarations omit it.)
-    authorizeForward: (_client, packet) =>
-      (packet as { clientId?: string }).clientId !== undefined && isServerOnlyTopic(packet.topic)
-        ? null
-        : packet,
-  });
+  const stats = newBrokerStats();
+  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  let connected = () => 0;
+  const aedes = await Aedes.createBroker(
+    brokerHooks({ limits, auth: options.auth, stats, logger: log, connectedClients: () => connected() }),
+  );
+  connected = () => aedes.connectedClients;
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err }, 'connection error'));
 
-  const tcp: NetServer = createNetServer((socket) => aedes.handle(socket));
+  const guard = (stream: Readable) =>
+    guardPacketSize(stream, limits.maxPacketBytes, (declared) => {
+      stats.oversizedPackets++;
+      log.warn(
+        { declared, maxPacketBytes: limits.maxPacketBytes },
+        'oversized MQTT packet, connection closed',
+      );
+    });
+  const tcp: NetServer = createNetServer((socket) => {
+    guard(socket);
+    aedes.handle(socket);
+  });
   const http: HttpServer = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only, at /mqtt\n');
   });
   const wss = new WebSocketServer({ server: http, path: '/mqtt' });
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
+    guard(stream);
     // A client vanishing mid-write must not surface as an unhandled stream error.
     stream.on('error', (err) => log.debug({ err }, 'websocket stream error'));
     aedes.handle(stream, req);
@@ -144,6 +159,24 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     publishAsync(topic, payload, retain = false) {
       return new Promise((resolve, reject) =>
         send(topic, payload, retain, (err) => (err ? reject(err) : resolve())),
+      );
+    },
+    serveRpc(methods) {
+      aedes.subscribe(
+        'rpc/+/request',
+        (request, done) => {
+          const owner = rpcOwner(request.topic);
+          // Only the owner's own publish counts (acl.ts refuses others; this guards the server too).
+          if (owner !== undefined && (request as { clientId?: string }).clientId === owner) {
+            stats.rpcRequests++;
+            const payload =
+              typeof request.payload === 'string' ? request.payload : request.payload.toString('utf8');
+            const response = handleRpc(payload, methods);
+            if (response !== null) send(topics.rpcResponse(owner), response, false, noop);
+          }
+          done();
+        },
+        noop,
       );
     },
     listen(listeners) {

@@ -1,7 +1,11 @@
+export { clientMayPublish, clientMaySubscribe, mayReceive, rpcOwner } from './acl.js';
 export {
   type BrokerListeners,
   type BrokerOptions,
-  type BrokerStats,
+  DEFAULT_LIMITS,
   type EmbeddedBroker,
   startBroker,
 } from './broker.js';
+export type { BrokerAuth, BrokerLimits, BrokerStats } from './hooks.js';
+export { handleRpc, method, RpcError, RpcErrorCode, type RpcMethod } from './jsonrpc.js';
+export { guardPacketSize, PacketSizeMeter } from './packet-guard.js';

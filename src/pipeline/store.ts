@@ -56,6 +56,15 @@ export class TradeRing {
   }
 }
 
+export interface RecentOptions {
+  source?: string | undefined;
+  count?: number | undefined;
+  /** Only trades whose venue timestamp is earlier than this (epoch ms). */
+  before?: number | undefined;
+  /** Only trades whose venue timestamp is later than this (epoch ms). */
+  after?: number | undefined;
+}
+
 /** Recent trades of every source/symbol, each bounded by `maxTradesPerSymbol`. */
 export class TradeStore {
   /** symbol → source → ring */
@@ -78,13 +87,26 @@ export class TradeStore {
     ring.push(trade, this.arrivals++);
   }
 
-  /** Newest first. Without `source`, trades of every source for that symbol, merged by arrival. */
-  recent(symbol: string, options: { source?: string | undefined; count?: number | undefined } = {}): Trade[] {
+  /**
+   * Newest first. Without `source`, trades of every source for that symbol, merged by arrival.
+   * `before`/`after` (epoch ms, exclusive) bound the venue timestamp, at millisecond precision.
+   */
+  recent(symbol: string, options: RecentOptions = {}): Trade[] {
     const count = options.count ?? 100;
     const bySource = this.rings.get(symbol);
-    if (!bySource) return [];
-    if (options.source !== undefined) return bySource.get(options.source)?.newest(count) ?? [];
-    const heads = [...bySource.values()].map((ring) => ({ ring, at: 0, end: ring.limit(count) }));
+    if (!bySource || !(count > 0)) return [];
+    const { before, after } = options;
+    const bounded = before !== undefined || after !== undefined;
+    const keep = (t: Trade) => {
+      if (!bounded) return true;
+      const at = Date.parse(t.timestamp);
+      return (before === undefined || at < before) && (after === undefined || at > after);
+    };
+    const rings = options.source === undefined ? [...bySource.values()] : [bySource.get(options.source)];
+    // With bounds, a ring may have to be read past `count` to find `count` trades that fit.
+    const heads = rings
+      .filter((ring): ring is TradeRing => ring !== undefined)
+      .map((ring) => ({ ring, at: 0, end: bounded ? ring.size : ring.limit(count) }));
     const out: Trade[] = [];
     while (out.length < count) {
       let best: (typeof heads)[number] | undefined;
@@ -92,7 +114,8 @@ export class TradeStore {
         if (h.at < h.end && (!best || h.ring.arrivalAt(h.at) > best.ring.arrivalAt(best.at))) best = h;
       }
       if (!best) break;
-      out.push(best.ring.at(best.at++));
+      const trade = best.ring.at(best.at++);
+      if (keep(trade)) out.push(trade);
     }
     return out;
   }

@@ -6,6 +6,7 @@ import { createWsTransport } from '../connectors/index.js';
 import { topics } from '../domain/index.js';
 import { Pipeline, TradeStore } from '../pipeline/index.js';
 import type { Config, SourceConfig } from './config/index.js';
+import { rpcMethods } from './rpc-methods.js';
 import { createSourceSink, type SourceStats } from './source-stats.js';
 import { toSupervisedSource } from './sources.js';
 import { type ConnectorActor, type SourceStatus, type StatusChange, watchConnector } from './status.js';
@@ -32,7 +33,8 @@ export interface DataServer {
 /** Wires broker, data plane and actor system together from one validated config. */
 export async function createServer(config: Config, logger: Logger): Promise<DataServer> {
   const startedAt = new Date();
-  const broker = await startBroker({ ...config.mqtt, logger });
+  const { host, port, wsPort } = config.mqtt;
+  const broker = await startBroker({ host, port, wsPort, logger });
   const store = new TradeStore(config.store.maxTradesPerSymbol);
   const pipeline = new Pipeline({ store, publish: (topic, payload) => broker.publish(topic, payload) });
   const stats = new Map<string, SourceStats>();
@@ -114,6 +116,20 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
       subscriptions()?.send({ type: 'CLIENT.UNSUBSCRIBE', clientId, filters }),
     disconnect: (clientId) => subscriptions()?.send({ type: 'CLIENT.DISCONNECT', clientId }),
   });
+
+  broker.serveRpc(
+    rpcMethods({
+      store,
+      statuses: () => Object.fromEntries(statuses),
+      sources: () =>
+        Object.values(supervisor.getSnapshot().context.sources).map((s) => ({
+          id: s.sourceId,
+          kind: s.kind,
+          symbols: s.symbols,
+          alwaysOn: s.alwaysOn,
+        })),
+    }),
+  );
 
   await broker.publishAsync(
     topics.serverStatus,
