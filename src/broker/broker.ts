@@ -181,11 +181,9 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     },
     listen(listeners) {
       aedes.on('subscribe', (subs, client) => {
-        if (client)
-          listeners.subscribe(
-            client.id,
-            subs.map((s) => s.topic),
-          );
+        // Aedes reports refused filters too (granted 0x80): those hold nothing.
+        const granted = subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
+        if (client && granted.length > 0) listeners.subscribe(client.id, granted);
       });
       aedes.on('unsubscribe', (filters, client) => {
         if (client) listeners.unsubscribe(client.id, filters);

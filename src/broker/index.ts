@@ -1,4 +1,5 @@
 export { clientMayPublish, clientMaySubscribe, mayReceive, rpcOwner } from './acl.js';
+export { createAuth, filterCovers, isTopicFilter, type MqttAuth, type MqttAuthConfig } from './auth.js';
 export {
   type BrokerListeners,
   type BrokerOptions,
@@ -9,3 +10,4 @@ export {
 export type { BrokerAuth, BrokerLimits, BrokerStats } from './hooks.js';
 export { handleRpc, method, RpcError, RpcErrorCode, type RpcMethod } from './jsonrpc.js';
 export { guardPacketSize, PacketSizeMeter } from './packet-guard.js';
+export { hashPassword, verifyPassword } from './password.js';

@@ -2,6 +2,7 @@
 import { DataServerError } from '../domain/index.js';
 import { VERSION } from '../runtime/index.js';
 import { runDemo } from './demo.js';
+import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
 import { runSimulate } from './simulate.js';
 import { runSub } from './sub.js';
@@ -11,10 +12,11 @@ const USAGE = `dataserver ${VERSION}: real-time market data from upstream feeds 
 Usage: dataserver <command> [options]
 
 Commands:
-  serve       run the server (connectors + embedded MQTT broker)
-  simulate    run the upstream exchange simulator
-  demo        simulator + server in one process (what \`npm start\` runs)
-  sub         print live trades and status from a running server
+  serve          run the server (connectors + embedded MQTT broker)
+  simulate       run the upstream exchange simulator
+  demo           simulator + server in one process (what \`npm start\` runs)
+  sub            print live trades and status from a running server
+  hash-password  hash a password from stdin for mqtt.auth in the config
 
 Run \`dataserver <command> --help\` for a command's options.`;
 
@@ -23,6 +25,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   simulate: runSimulate,
   demo: runDemo,
   sub: runSub,
+  'hash-password': runHashPassword,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type ActorRefFrom, type AnyActorRef, createActor, type Subscription } from 'xstate';
 import { type ConnectorEmitted, connectorMachine, supervisorMachine } from '../../machines/index.js';
-import { type EmbeddedBroker, startBroker } from '../broker/index.js';
+import { createAuth, type EmbeddedBroker, startBroker } from '../broker/index.js';
 import { createWsTransport } from '../connectors/index.js';
 import { topics } from '../domain/index.js';
 import { Pipeline, TradeStore } from '../pipeline/index.js';
@@ -33,8 +33,16 @@ export interface DataServer {
 /** Wires broker, data plane and actor system together from one validated config. */
 export async function createServer(config: Config, logger: Logger): Promise<DataServer> {
   const startedAt = new Date();
-  const { host, port, wsPort } = config.mqtt;
-  const broker = await startBroker({ host, port, wsPort, logger });
+  const { host, port, wsPort, limits } = config.mqtt;
+  const auth = createAuth(config.mqtt.auth, logger);
+  const broker = await startBroker({
+    host,
+    port,
+    wsPort,
+    limits,
+    logger,
+    auth: config.mqtt.auth ? auth : undefined,
+  });
   const store = new TradeStore(config.store.maxTradesPerSymbol);
   const pipeline = new Pipeline({ store, publish: (topic, payload) => broker.publish(topic, payload) });
   const stats = new Map<string, SourceStats>();

@@ -6,8 +6,14 @@ import { DataServerError } from '../../src/domain/index.js';
 import { type Config, loadConfig, parseConfig } from '../../src/runtime/config/index.js';
 
 /** The demo configuration printed in CONTRACT §2: what applies with no file and no env. */
+/** CONTRACT §2's demo config, plus the keys added since (mqtt.limits). */
 const CONTRACT_DEFAULTS = {
-  mqtt: { host: '0.0.0.0', port: 1883, wsPort: 8083 },
+  mqtt: {
+    host: '0.0.0.0',
+    port: 1883,
+    wsPort: 8083,
+    limits: { maxConnections: 10_000, maxSubscriptionsPerClient: 100, maxPacketBytes: 262_144 },
+  },
   http: { host: '0.0.0.0', port: 8080, adminToken: '' },
   log: { level: 'info' },
   store: { maxTradesPerSymbol: 10000 },
@@ -143,7 +149,7 @@ describe('config env overrides', () => {
       file,
       env: { DATASERVER_MQTT_PORT: '3333', DATASERVER_HTTP_PORT: '4444', DATASERVER_LOG_LEVEL: 'trace' },
     });
-    expect(config.mqtt).toEqual({ host: '127.0.0.1', port: 3333, wsPort: 0 });
+    expect(config.mqtt).toEqual({ ...CONTRACT_DEFAULTS.mqtt, host: '127.0.0.1', port: 3333, wsPort: 0 });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 4444, adminToken: 'secret' });
     expect(config.log.level).toBe('trace');
   });

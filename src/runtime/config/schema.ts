@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { isTopicFilter } from '../../broker/auth.js';
+import { DEFAULT_LIMITS } from '../../broker/broker.js';
+import { passwordHashProblem } from '../../broker/password.js';
 import { dialects } from '../../connectors/index.js';
 import { SOURCE_ID_PATTERN, SOURCE_ID_RULE, SYMBOL_PATTERN, SYMBOL_RULE } from '../../domain/index.js';
 
@@ -48,8 +51,40 @@ export const configSchema = z.strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: port.default(1883),
       wsPort: port.default(8083),
+      /** Absent: anonymous clients are allowed (CONTRACT §2). */
+      auth: z
+        .strictObject({
+          users: z
+            .array(
+              z.strictObject({
+                username: z.string().min(1),
+                passwordHash: z.string().superRefine((hash, ctx) => {
+                  const problem = passwordHashProblem(hash);
+                  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+                }),
+                /** MQTT topic filters this user may subscribe within; absent = any. */
+                allow: z
+                  .array(z.string().refine(isTopicFilter, 'not a valid MQTT topic filter (MQTT-4.7.1)'))
+                  .optional(),
+              }),
+            )
+            .min(1, 'list at least one user (without users nobody could connect)')
+            .refine((u) => new Set(u.map((x) => x.username)).size === u.length, 'usernames must be unique'),
+        })
+        .optional(),
+      limits: z
+        .strictObject({
+          maxConnections: z.number().int().min(1).default(DEFAULT_LIMITS.maxConnections),
+          maxSubscriptionsPerClient: z
+            .number()
+            .int()
+            .min(1)
+            .default(DEFAULT_LIMITS.maxSubscriptionsPerClient),
+          maxPacketBytes: z.number().int().min(1024).max(268_435_455).default(DEFAULT_LIMITS.maxPacketBytes),
+        })
+        .default(() => ({ ...DEFAULT_LIMITS })),
     })
-    .default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
+    .default(() => ({ host: '0.0.0.0', port: 1883, wsPort: 8083, limits: { ...DEFAULT_LIMITS } })),
   http: z
     .strictObject({
       host: z.string().min(1).default('0.0.0.0'),
