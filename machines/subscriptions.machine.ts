@@ -92,7 +92,11 @@ export const subscriptionsMachine = setup({
       const next = { ...context, ...applyEvent(context, event) };
       const held = heldPairs(next.sources, next.filters);
       const lingering = new Set(next.lingering.filter((k) => !held.has(k)));
-      for (const key of next.lingering) if (held.has(key)) enqueue.cancel(lingerId(key));
+      // A linger that ends early (held again, or its source removed) must not fire later.
+      for (const key of context.lingering) {
+        const expired = event.type === 'LINGER.EXPIRED' && event.key === key;
+        if (!lingering.has(key) && !expired) enqueue.cancel(lingerId(key));
+      }
       for (const [sourceId, symbols] of Object.entries(next.demand)) {
         const source = next.sources[sourceId];
         if (!source) continue;

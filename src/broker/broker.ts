@@ -188,6 +188,14 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
       aedes.on('unsubscribe', (filters, client) => {
         if (client) listeners.unsubscribe(client.id, filters);
       });
+      // A persistent session (clean: false) gets its subscriptions back without any subscribe event.
+      aedes.on('clientReady', (client) => {
+        if (client.clean) return;
+        const restored = Object.keys(
+          (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions ?? {},
+        );
+        if (restored.length > 0) listeners.subscribe(client.id, restored);
+      });
       aedes.on('clientDisconnect', (client) => listeners.disconnect(client.id));
     },
     close() {
