@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket } from 'aedes';
 import type { Logger } from 'pino';
@@ -57,6 +57,9 @@ export interface EmbeddedBroker {
 
 const noop = () => {};
 
+/** How long a closing broker waits for clients to receive what was already sent. */
+const CLOSE_GRACE_MS = 500;
+
 interface RetainedStore {
   storeRetained(packet: AedesPublishPacket): Promise<void>;
 }
@@ -81,7 +84,10 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
         'oversized MQTT packet, connection closed',
       );
     });
+  const sockets = new Set<Socket>();
   const tcp: NetServer = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     guard(socket);
     aedes.handle(socket);
   });
@@ -200,15 +206,25 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     },
     close() {
       closing ??= (async () => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close();
-        http.closeAllConnections();
-        const closed = Promise.all([
+        const serversClosed = Promise.all([
           new Promise<void>((r) => tcp.close(() => r())),
           new Promise<void>((r) => http.close(() => r())),
         ]);
+        // Let what was already published (the offline status, the stopped states) reach clients:
+        // end each connection after its pending writes instead of destroying it, for a moment.
+        const ended = [...sockets].map((socket) => new Promise<void>((r) => socket.end(r)));
+        const wsClosed = [...wss.clients].map(
+          (ws) => new Promise<void>((r) => ws.once('close', () => r()).close(1001, 'server shutting down')),
+        );
+        await Promise.race([
+          Promise.all([...ended, ...wsClosed]),
+          new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref()),
+        ]);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.closeAllConnections();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
-        await closed;
+        await serversClosed;
         log.info('MQTT broker closed');
       })();
       return closing;

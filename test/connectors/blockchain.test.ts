@@ -405,3 +405,18 @@ describe('blockchain dialect: registry and headers', () => {
     expect((error as DataServerError).code).toBe('UNKNOWN_DIALECT');
   });
 });
+
+describe('blockchain heartbeats', () => {
+  it('counts a heartbeat without seqnum or with a bad timestamp as a bad frame', () => {
+    const bad: string[] = [];
+    const session = blockchainDialect.createSession({
+      sourceId: 's',
+      token: '',
+      sink: { trade() {}, control() {}, duplicate() {}, bad: (reason) => bad.push(reason) },
+    });
+    session.parse('{"event":"updated","channel":"heartbeat"}');
+    session.parse('{"seqnum":0,"event":"updated","channel":"heartbeat","timestamp":"soon"}');
+    session.parse('{"seqnum":1,"event":"updated","channel":"heartbeat","timestamp":"2019-05-31T08:36:45.666753Z"}');
+    expect(bad).toEqual(['missing_seqnum', 'bad_timestamp']);
+  });
+});

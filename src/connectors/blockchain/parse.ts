@@ -64,6 +64,11 @@ export class BlockchainParser {
       case 'updated':
         if (m.channel === 'trades') this.trade(m, frame);
         else if (m.channel !== 'heartbeat') this.sink.bad('unknown_channel', frame);
+        else {
+          // A heartbeat is only liveness, but a malformed one is still a malformed frame.
+          const problem = heartbeatProblem(m);
+          if (problem !== null) this.sink.bad(problem, frame);
+        }
         return;
       case 'subscribed':
       case 'unsubscribed':
@@ -107,6 +112,12 @@ export class BlockchainParser {
     };
     this.sink.trade(trade);
   }
+}
+
+function heartbeatProblem(m: Json): string | null {
+  if (m.seqnum === undefined) return 'missing_seqnum';
+  if (typeof m.timestamp !== 'string' || !TIMESTAMP.test(m.timestamp)) return 'bad_timestamp';
+  return null;
 }
 
 /** The reason a trade frame is unusable (a stable metric label), or null when it is good. */
