@@ -1,10 +1,12 @@
 import { DataServerError } from '../domain/index.js';
 import { blockchainDialect } from './blockchain/index.js';
+import { coinbaseDialect } from './coinbase/index.js';
 import type { Dialect } from './dialect.js';
 
 /** Every dialect DataServer speaks, by the `kind` a source names in its config. */
 export const dialects: Readonly<Record<string, Dialect>> = {
   blockchain: blockchainDialect,
+  coinbase: coinbaseDialect,
 };
 
 export function dialectFor(kind: string): Dialect {
