@@ -1,14 +1,20 @@
+import type { DialectName } from './dialects/dialect.js';
 import type { FaultKind } from './faults.js';
 import { Ring } from './ring.js';
 
 /** One trade written to a socket, for loss and duplicate accounting by tests. */
 export interface SentTrade {
   readonly connection: number;
+  readonly dialect: DialectName;
   readonly symbol: string;
+  /** The same for one market trade in every dialect (Coinbase sends it as a number). */
   readonly tradeId: string;
+  /** Blockchain.com: the connection's seqnum; Coinbase: the product's `sequence` as sent. */
   readonly seqnum: number;
   /** Re-sent by a `replay` fault (a duplicate of an earlier trade). */
   readonly replay: boolean;
+  /** Coinbase's `last_match` after a subscribe: the product's newest trade once more. */
+  readonly lastMatch: boolean;
 }
 
 /** A long run keeps the newest million entries (about 100 MB at most), the oldest dropped. */

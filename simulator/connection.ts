@@ -1,20 +1,11 @@
 import type { Logger } from 'pino';
 import { type RawData, WebSocket } from 'ws';
 import type { Counters, SentTrade } from './accounting.js';
+import { CLOSE_GRACE_MS } from './controller.js';
+import type { DialectName, Link, Session } from './dialects/dialect.js';
+import { createSession } from './dialects/registry.js';
+import type { Delivery, HeartbeatEvent, TradeEvent } from './events.js';
 import type { Exchange, Subscriber } from './exchange.js';
-import { garbageFrames, renderGarbage } from './garbage.js';
-import {
-  ackBody,
-  type Body,
-  frame,
-  isRejection,
-  type MarketRequest,
-  notSubscribed,
-  parseRequest,
-  type Rejection,
-  rejectedBody,
-  type TradeEvent,
-} from './protocol.js';
 import type { Ring } from './ring.js';
 
 /** Beyond this much unsent data a client is not keeping up; dropping it bounds our memory. */
@@ -24,7 +15,7 @@ export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export interface ArmedFaults {
   /** The rejection text if a `reject` fault claims this subscribe. */
   takeReject(symbol: string): string | undefined;
-  /** Trades to re-send after this subscribe's ack; empty unless a `replay` is armed for the symbol. */
+  /** Trades to re-send after this subscribe's answer; empty unless a `replay` is armed for the symbol. */
   takeReplay(symbol: string): readonly TradeEvent[];
 }
 
@@ -34,12 +25,15 @@ export interface ConnectionContext {
   readonly armed: ArmedFaults;
   readonly counters: Counters;
   readonly sentLog: Ring<SentTrade> | undefined;
+  /** Coinbase closes a connection that has not subscribed by then. */
+  readonly subscribeTimeoutMs: number;
 }
 
 export interface ConnectionStatus {
   readonly id: number;
-  /** The seqnum the next message will carry. */
-  readonly seqnum: number;
+  readonly dialect: DialectName;
+  /** The seqnum the next message will carry; null for Coinbase, whose numbers are per product. */
+  readonly seqnum: number | null;
   readonly subscriptions: string[];
   readonly stalledUntil: string | null;
   readonly garbagePending: number;
@@ -51,34 +45,40 @@ function toText(data: RawData): string {
 }
 
 /**
- * One client socket. Owns the connection's seqnum: every message sent takes the next number,
- * whatever its channel (CONTRACT §6). Also carries the per-connection faults: stall, garbage, gap.
+ * One client socket, in one dialect. The session speaks the dialect; the connection carries the
+ * faults on the socket whatever the dialect: stall, garbage, gap, and the closes.
  */
-export class Connection implements Subscriber {
-  private seqnum = 0;
+export class Connection implements Subscriber, Link {
   /** Epoch ms until which nothing is written; messages meanwhile are lost, as on a zombie socket. */
   private stalledUntil = 0;
   private garbagePending = 0;
-  private garbageCursor = 0;
   private readonly closed: Promise<void>;
   private readonly exchange: Exchange;
+  private readonly session: Session;
 
   constructor(
     readonly id: number,
     private readonly socket: WebSocket,
-    private readonly context: ConnectionContext,
-    private readonly log: Logger,
+    readonly context: ConnectionContext,
+    readonly log: Logger,
+    dialect: DialectName = 'blockchain',
   ) {
     this.exchange = context.exchange;
+    this.session = createSession(dialect, this);
     this.closed = new Promise((resolve) => {
       socket.once('close', (code: number, reason: Buffer) => {
+        this.session.end();
         this.exchange.drop(this);
         log.info({ code, reason: reason.toString('utf8') }, 'connection closed');
         resolve();
       });
     });
-    socket.on('message', (data) => this.receive(toText(data)));
+    socket.on('message', (data) => this.session.receive(toText(data)));
     socket.on('error', (err) => log.warn({ err }, 'socket error'));
+  }
+
+  get dialect(): DialectName {
+    return this.session.dialect;
   }
 
   /** Resolves once the socket has closed, for whatever reason. */
@@ -86,25 +86,45 @@ export class Connection implements Subscriber {
     return this.closed;
   }
 
-  /** Frames `body` with the next seqnum and sends it. */
-  send(body: Body): void {
-    if (this.writable()) this.socket.send(frame(this.seqnum++, body));
+  get subscriber(): Subscriber {
+    return this;
   }
 
-  sendTrade(trade: TradeEvent, replay = false): boolean {
+  write(render: () => string | undefined): boolean {
     if (!this.writable()) return false;
-    if (this.garbagePending > 0) this.sendGarbage();
-    const seqnum = this.seqnum++;
-    this.socket.send(frame(seqnum, trade.body));
-    const { counters, sentLog } = this.context;
-    counters.tradesSent++;
-    if (replay) counters.tradesReplayed++;
-    sentLog?.push({ connection: this.id, symbol: trade.symbol, tradeId: trade.tradeId, seqnum, replay });
+    const text = render();
+    if (text === undefined) return false;
+    this.socket.send(text);
     return true;
   }
 
+  sendTrade(trade: TradeEvent, delivery: Delivery = 'live'): boolean {
+    if (!this.writable()) return false;
+    if (this.garbagePending > 0) this.sendGarbage();
+    const { text, number } = this.session.trade(trade, delivery);
+    this.socket.send(text);
+    const { counters, sentLog } = this.context;
+    const replay = delivery === 'replay';
+    counters.tradesSent++;
+    if (replay) counters.tradesReplayed++;
+    sentLog?.push({
+      connection: this.id,
+      dialect: this.session.dialect,
+      symbol: trade.symbol,
+      tradeId: trade.tradeId,
+      seqnum: number,
+      replay,
+      lastMatch: delivery === 'last',
+    });
+    return true;
+  }
+
+  sendHeartbeat(beat: HeartbeatEvent): void {
+    this.write(() => this.session.heartbeat(beat));
+  }
+
   /** Closes with a close frame, or terminates if the client does not answer within `graceMs`. */
-  close(code: number, reason: string, graceMs: number): Promise<void> {
+  close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): Promise<void> {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason);
     }
@@ -127,9 +147,9 @@ export class Connection implements Subscriber {
     this.garbagePending += count;
   }
 
-  /** The next message carries a seqnum one higher than it should. */
+  /** The next numbered message carries a number one higher than it should. */
   skipSeqnum(): void {
-    this.seqnum++;
+    this.session.skip();
     this.context.counters.seqnumsSkipped++;
   }
 
@@ -137,18 +157,19 @@ export class Connection implements Subscriber {
     const stalled = this.stalledUntil > Date.now();
     return {
       id: this.id,
-      seqnum: this.seqnum,
+      dialect: this.session.dialect,
+      seqnum: this.session.seqnum,
       subscriptions: this.exchange.subscriptionsOf(this),
       stalledUntil: stalled ? new Date(this.stalledUntil).toISOString() : null,
       garbagePending: this.garbagePending,
     };
   }
 
-  /** False when nothing can be written now; a stalled connection's message still takes its seqnum. */
+  /** False when nothing can be written now; a stalled connection's message still counts as lost. */
   private writable(): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
     if (this.stalledUntil > Date.now()) {
-      this.seqnum++;
+      this.session.lost();
       this.context.counters.messagesLostInStall++;
       return false;
     }
@@ -162,53 +183,8 @@ export class Connection implements Subscriber {
   }
 
   private sendGarbage(): void {
-    const frames = garbageFrames();
-    const garbage = frames[this.garbageCursor++ % frames.length];
-    if (garbage === undefined) return;
     this.garbagePending--;
-    this.socket.send(renderGarbage(garbage, garbage.numbered ? this.seqnum++ : this.seqnum));
+    this.socket.send(this.session.garbage());
     this.context.counters.garbageSent++;
-  }
-
-  private receive(text: string): void {
-    const request = parseRequest(text, this.exchange.symbols);
-    if (isRejection(request)) {
-      this.reject(request);
-    } else if (request.channel === 'auth') {
-      // Any non-empty token will do; parseRequest refused the others.
-      this.send(ackBody(request.action === 'subscribe' ? 'subscribed' : 'unsubscribed', request));
-      this.log.debug({ action: request.action }, 'auth');
-    } else if (request.action === 'subscribe') {
-      this.subscribe(request);
-    } else if (this.exchange.unsubscribe(this, request)) {
-      this.send(ackBody('unsubscribed', request));
-      this.log.debug({ request }, 'unsubscribed');
-    } else {
-      this.reject(notSubscribed(request));
-    }
-  }
-
-  private subscribe(request: MarketRequest): void {
-    const { armed } = this.context;
-    if (request.channel === 'trades') {
-      const refusal = armed.takeReject(request.symbol);
-      if (refusal !== undefined) {
-        this.context.counters.subscribesRejected++;
-        this.reject({ channel: 'trades', symbol: request.symbol, text: refusal });
-        return;
-      }
-    }
-    // Ack first: no trade may precede the subscription's acknowledgement.
-    this.send(ackBody('subscribed', request));
-    if (request.channel === 'trades') {
-      for (const trade of armed.takeReplay(request.symbol)) this.sendTrade(trade, true);
-    }
-    this.exchange.subscribe(this, request);
-    this.log.debug({ request }, 'subscribed');
-  }
-
-  private reject(rejection: Rejection): void {
-    this.send(rejectedBody(rejection));
-    this.log.debug({ rejection }, 'request rejected');
   }
 }

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { DataServerError } from '../src/domain/index.js';
 import { type Counters, createCounters } from './accounting.js';
 import type { ArmedFaults, Connection, ConnectionStatus } from './connection.js';
+import type { TradeEvent } from './events.js';
 import type { Exchange } from './exchange.js';
 import { type FaultResult, type ParsedFault, parseFault } from './faults.js';
-import type { TradeEvent } from './protocol.js';
 
 /** How long a client gets to answer a `graceful` close frame before its socket is destroyed. */
 export const CLOSE_GRACE_MS = 1000;
@@ -148,7 +148,10 @@ export class FaultController implements ArmedFaults {
       case 'gap': {
         const targets = this.targets(fault.connection);
         for (const c of targets) c.skipSeqnum();
-        return done(targets.length, `skipped a seqnum on ${plural(targets.length, 'connection')}`);
+        return done(
+          targets.length,
+          `skipped a seqnum or sequence on ${plural(targets.length, 'connection')}`,
+        );
       }
       case 'replay':
         this.replay = { count: fault.count, symbols: new Set(this.exchange.symbols) };

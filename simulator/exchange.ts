@@ -1,21 +1,9 @@
-import { REPLAY_HISTORY } from './faults.js';
+import type { TradeEvent } from './events.js';
+import { Feed, type Subscriber, TradeIds } from './feed.js';
 import { Market } from './market.js';
-import {
-  type Body,
-  formatTimestamp,
-  heartbeatBody,
-  type MarketRequest,
-  type TradeEvent,
-  tradeBody,
-} from './protocol.js';
-import { Ring } from './ring.js';
+import { formatTimestamp } from './protocol.js';
 
-/** Whatever receives market events: a connection, in practice. */
-export interface Subscriber {
-  send(body: Body): void;
-  /** True when the trade was written to the socket (not lost to a stall or a closed socket). */
-  sendTrade(trade: TradeEvent, replay?: boolean): boolean;
-}
+export type { Subscriber } from './feed.js';
 
 /** Milliseconds since the epoch, with sub-millisecond precision. */
 export type Clock = () => number;
@@ -25,96 +13,50 @@ export const systemClock: Clock = () => performance.timeOrigin + performance.now
 /** Shaped like the real API's numeric ids; tests pass it as `firstTradeId` to get known ids. */
 export const FIRST_TRADE_ID = 12_884_901_889;
 
+/** Blockchain.com's venue heartbeat period. */
+export const VENUE_HEARTBEAT_MS = 5000;
+/** Coinbase's per-product heartbeat period. */
+export const PRODUCT_HEARTBEAT_MS = 1000;
+
+/**
+ * Where each product's sequence starts, above the first trade id: Coinbase's sequences run far
+ * ahead of its trade ids (they count every order-book message), and ours should not look alike.
+ */
+export const SEQUENCE_LEAD = 10_000_000_000;
+
 const MIN_TICK_MS = 10;
 // Slow rates tick less often, but not so rarely that the first trade after a subscribe lags.
 const MAX_TICK_MS = 100;
 
-/** Trade ids unique across every symbol and connection for the simulator's life. */
-class TradeIds {
-  constructor(private next: number) {}
-
-  take(): string {
-    return String(this.next++);
-  }
-}
-
-/** One symbol: its market, the subscribers watching it, and the schedule of its trades. */
-class Feed {
-  readonly subscribers = new Set<Subscriber>();
-  private startedAt = 0;
-  private emitted = 0;
-
-  /** The newest trades written to at least one socket, for the `replay` fault. */
-  readonly history = new Ring<TradeEvent>(REPLAY_HISTORY);
-
-  constructor(
-    private readonly market: Market,
-    private readonly rate: number,
-    private readonly ids: TradeIds,
-  ) {}
-
-  get active(): boolean {
-    return this.subscribers.size > 0;
-  }
-
-  /** Restarts the schedule; the walk itself carries on from where it stopped. */
-  start(now: number): void {
-    this.startedAt = now;
-    this.emitted = 0;
-  }
-
-  /**
-   * Emits every trade due by `now`, counted from the start, so the long-run rate is exact
-   * whatever the timer resolution.
-   */
-  tick(now: number): void {
-    let due = Math.floor((this.rate * (now - this.startedAt)) / 1000) - this.emitted;
-    const maxBurst = Math.max(1, Math.ceil(this.rate));
-    if (due > maxBurst) {
-      // A stalled event loop should not come back to a flood: forget debt beyond one second.
-      this.emitted += due - maxBurst;
-      due = maxBurst;
-    }
-    for (let i = 0; i < due; i++) {
-      this.emitted++;
-      this.publish(this.startedAt + (this.emitted * 1000) / this.rate);
-    }
-  }
-
-  private publish(scheduledAt: number): void {
-    const { price, qty, side } = this.market.next();
-    const symbol = this.market.symbol;
-    const tradeId = this.ids.take();
-    const body = tradeBody({
-      symbol,
-      // The trade's scheduled time: evenly spaced even when a tick emits a batch.
-      timestamp: formatTimestamp(scheduledAt * 1000),
-      side,
-      qty,
-      price,
-      tradeId,
-    });
-    const trade: TradeEvent = { symbol, tradeId, body };
-    let written = false;
-    for (const subscriber of this.subscribers) written = subscriber.sendTrade(trade) || written;
-    if (written) this.history.push(trade);
-  }
-}
+/**
+ * A market channel as the exchange serves it, whatever the dialect that asked: a symbol's trades,
+ * the venue's heartbeat (no symbol: Blockchain.com) or a product's heartbeat (Coinbase).
+ */
+export type MarketChannel =
+  | { readonly channel: 'trades'; readonly symbol: string }
+  | { readonly channel: 'heartbeat'; readonly symbol?: string | undefined };
 
 export interface ExchangeOptions {
   readonly symbols: readonly string[];
   /** Trades per second per symbol. */
   readonly rate: number;
   readonly seed: number;
-  readonly heartbeatIntervalMs: number;
-  /** Default: microseconds since the epoch now, unique across restarts. */
+  /** The venue heartbeat's period. Default VENUE_HEARTBEAT_MS. */
+  readonly heartbeatIntervalMs?: number | undefined;
+  /** Each product heartbeat's period. Default PRODUCT_HEARTBEAT_MS. */
+  readonly productHeartbeatIntervalMs?: number | undefined;
+  /**
+   * Default: microseconds since the epoch now, unique across restarts. Each product's sequence
+   * starts SEQUENCE_LEAD above it, so like the ids it never goes back when the simulator restarts.
+   */
   readonly firstTradeId?: number | undefined;
   readonly clock?: Clock;
 }
 
 /**
- * The venue: one Feed per offered symbol plus the heartbeat channel. Trades are generated only
- * while a symbol has subscribers, and each trade goes to all of them as the same event.
+ * The venue: one Feed per offered symbol plus the heartbeat channels. Trades are generated only
+ * while a symbol has subscribers, and each trade goes to all of them, whatever their dialect, as
+ * the same event.
  */
 export class Exchange {
   readonly symbols: ReadonlySet<string>;
@@ -125,47 +67,74 @@ export class Exchange {
   private ticker: NodeJS.Timeout | undefined;
   /** Clock time until which no trade is generated (the `quiet` fault); 0 when not quiet. */
   private quietUntil = 0;
-  private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly heartbeatTimers: NodeJS.Timeout[];
   private closed = false;
 
   constructor(options: ExchangeOptions) {
     this.symbols = new Set(options.symbols);
     this.clock = options.clock ?? systemClock;
     this.tickMs = Math.min(Math.max(1000 / options.rate, MIN_TICK_MS), MAX_TICK_MS);
-    const ids = new TradeIds(options.firstTradeId ?? Math.floor(this.clock() * 1000));
+    const first = options.firstTradeId ?? Math.floor(this.clock() * 1000);
+    const ids = new TradeIds(first);
     for (const symbol of this.symbols) {
-      this.feeds.set(symbol, new Feed(new Market(symbol, options.seed), options.rate, ids));
+      this.feeds.set(
+        symbol,
+        new Feed(new Market(symbol, options.seed), options.rate, ids, first + SEQUENCE_LEAD),
+      );
     }
-    this.heartbeatTimer = setInterval(() => this.beat(), options.heartbeatIntervalMs).unref();
+    this.heartbeatTimers = [
+      setInterval(() => this.beat(), options.heartbeatIntervalMs ?? VENUE_HEARTBEAT_MS).unref(),
+      setInterval(
+        () => this.beatProducts(),
+        options.productHeartbeatIntervalMs ?? PRODUCT_HEARTBEAT_MS,
+      ).unref(),
+    ];
   }
 
-  /** Idempotent: subscribing twice still delivers each event once. */
-  subscribe(subscriber: Subscriber, request: MarketRequest): void {
+  /** Idempotent: subscribing twice still delivers each event once. False if already subscribed. */
+  subscribe(subscriber: Subscriber, request: MarketChannel): boolean {
     if (request.channel === 'heartbeat') {
-      this.heartbeats.add(subscriber);
-      return;
+      const set = request.symbol === undefined ? this.heartbeats : this.feed(request.symbol).heartbeats;
+      const added = !set.has(subscriber);
+      set.add(subscriber);
+      return added;
     }
     const feed = this.feed(request.symbol);
-    if (feed.subscribers.has(subscriber)) return;
+    if (feed.subscribers.has(subscriber)) return false;
     if (!feed.active) feed.start(this.clock());
     feed.subscribers.add(subscriber);
     this.updateTicker();
+    return true;
   }
 
   /** False when the subscriber was not subscribed to that channel/symbol. */
-  unsubscribe(subscriber: Subscriber, request: MarketRequest): boolean {
-    if (request.channel === 'heartbeat') return this.heartbeats.delete(subscriber);
+  unsubscribe(subscriber: Subscriber, request: MarketChannel): boolean {
+    if (request.channel === 'heartbeat') {
+      if (request.symbol === undefined) return this.heartbeats.delete(subscriber);
+      return this.feed(request.symbol).heartbeats.delete(subscriber);
+    }
     const removed = this.feed(request.symbol).subscribers.delete(subscriber);
     this.updateTicker();
     return removed;
   }
 
-  /** `trades:SYMBOL` and `heartbeat` entries the subscriber holds. */
+  /** `trades:SYMBOL`, `heartbeat` and `heartbeat:SYMBOL` entries the subscriber holds. */
   subscriptionsOf(subscriber: Subscriber): string[] {
-    const held = [...this.feeds]
-      .filter(([, feed]) => feed.subscribers.has(subscriber))
-      .map(([s]) => `trades:${s}`);
-    return this.heartbeats.has(subscriber) ? [...held, 'heartbeat'] : held;
+    const held = [...this.feeds.values()]
+      .filter((feed) => feed.subscribers.has(subscriber))
+      .map((feed) => `trades:${feed.symbol}`);
+    if (this.heartbeats.has(subscriber)) held.push('heartbeat');
+    for (const feed of this.feeds.values()) {
+      if (feed.heartbeats.has(subscriber)) held.push(`heartbeat:${feed.symbol}`);
+    }
+    return held;
+  }
+
+  /** The symbols whose trades, or whose product heartbeat, the subscriber holds, in offered order. */
+  symbolsOf(subscriber: Subscriber, channel: 'trades' | 'heartbeat'): string[] {
+    return [...this.feeds.values()]
+      .filter((feed) => (channel === 'trades' ? feed.subscribers : feed.heartbeats).has(subscriber))
+      .map((feed) => feed.symbol);
   }
 
   /** The last `count` trades of `symbol` written to some connection, oldest first. */
@@ -173,10 +142,18 @@ export class Exchange {
     return this.feed(symbol).history.last(count);
   }
 
+  /** The newest trade of `symbol`, if it has had one. */
+  lastTrade(symbol: string): TradeEvent | undefined {
+    return this.feed(symbol).last;
+  }
+
   /** Forgets a subscriber entirely (its connection closed). */
   drop(subscriber: Subscriber): void {
     this.heartbeats.delete(subscriber);
-    for (const feed of this.feeds.values()) feed.subscribers.delete(subscriber);
+    for (const feed of this.feeds.values()) {
+      feed.subscribers.delete(subscriber);
+      feed.heartbeats.delete(subscriber);
+    }
     this.updateTicker();
   }
 
@@ -197,7 +174,7 @@ export class Exchange {
   close(): void {
     this.closed = true;
     clearInterval(this.ticker);
-    clearInterval(this.heartbeatTimer);
+    for (const timer of this.heartbeatTimers) clearInterval(timer);
     this.ticker = undefined;
   }
 
@@ -229,7 +206,12 @@ export class Exchange {
 
   private beat(): void {
     if (this.heartbeats.size === 0) return;
-    const body = heartbeatBody(formatTimestamp(this.clock() * 1000));
-    for (const subscriber of this.heartbeats) subscriber.send(body);
+    const beat = { symbol: undefined, timestamp: formatTimestamp(this.clock() * 1000) };
+    for (const subscriber of this.heartbeats) subscriber.sendHeartbeat(beat);
+  }
+
+  private beatProducts(): void {
+    const timestamp = formatTimestamp(this.clock() * 1000);
+    for (const feed of this.feeds.values()) feed.beat(timestamp);
   }
 }

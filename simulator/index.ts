@@ -3,13 +3,15 @@ import type { SimulatorStatus } from './controller.js';
 import type { Fault, FaultResult } from './faults.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
 import { type RunScenarioOptions, runScenario, type Scenario } from './scenario.js';
-import { SimulatorServer } from './server.js';
+import { COINBASE_PATH, SimulatorServer } from './server.js';
 
 export interface Simulator {
   /** The port actually bound (useful with `port: 0`). */
   readonly port: number;
-  /** `ws://host:port/ws` */
+  /** `ws://host:port/ws`: the Blockchain.com Exchange dialect. */
   readonly url: string;
+  /** `ws://host:port/coinbase`: the Coinbase Exchange dialect, on the same markets. */
+  readonly coinbaseUrl: string;
   /** Closes every client socket and the server; resolves when all are closed. */
   close(): Promise<void>;
   /** Open client connections. */
@@ -29,7 +31,8 @@ export interface Simulator {
 
 /**
  * Starts an upstream exchange simulator speaking the Blockchain.com Exchange WebSocket dialect
- * (CONTRACT §6), with fault controls. Throws a CONFIG_INVALID DataServerError naming any bad option.
+ * (CONTRACT §6) and the Coinbase Exchange one, on the same markets, with fault controls. Throws a
+ * CONFIG_INVALID DataServerError naming any bad option.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const resolved = resolveOptions(options);
@@ -50,6 +53,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     port,
     url: `ws://${host}:${port}/ws`,
+    coinbaseUrl: `ws://${host}:${port}${COINBASE_PATH}`,
     close: () => server.close(),
     connections: () => server.connections.size,
     fault: (fault) => server.faults.apply(fault),
@@ -62,7 +66,36 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 export { type Counters, createSentLog, SENT_LOG_LIMIT, type SentTrade } from './accounting.js';
 export { Connection, type ConnectionStatus, MAX_BUFFERED_BYTES } from './connection.js';
 export { FaultController, type SimulatorStatus } from './controller.js';
-export { type Clock, Exchange, type ExchangeOptions, FIRST_TRADE_ID, type Subscriber } from './exchange.js';
+export {
+  BlockchainSession,
+  COINBASE_CHANNELS,
+  COINBASE_GARBAGE,
+  type CoinbaseChannel,
+  type CoinbaseFailure,
+  type CoinbaseRequest,
+  CoinbaseSession,
+  createSession,
+  DIALECT_NAMES,
+  type DialectName,
+  type Framed,
+  type Link,
+  NO_SUBSCRIBE_CLOSE_CODE,
+  parseCoinbaseRequest,
+  type Session,
+  type SessionFactory,
+} from './dialects/index.js';
+export type { Delivery, HeartbeatEvent, TradeEvent } from './events.js';
+export {
+  type Clock,
+  Exchange,
+  type ExchangeOptions,
+  FIRST_TRADE_ID,
+  type MarketChannel,
+  PRODUCT_HEARTBEAT_MS,
+  SEQUENCE_LEAD,
+  type Subscriber,
+  VENUE_HEARTBEAT_MS,
+} from './exchange.js';
 export {
   FAULT_KINDS,
   type Fault,
@@ -98,7 +131,6 @@ export {
   parseRequest,
   type Rejection,
   type Request,
-  type TradeEvent,
   type WireTrade,
 } from './protocol.js';
 export { Ring } from './ring.js';
@@ -110,4 +142,4 @@ export {
   type Scenario,
   scenarioSchema,
 } from './scenario.js';
-export { SimulatorServer, WS_PATHS } from './server.js';
+export { COINBASE_PATH, DIALECT_PATHS, SimulatorServer, WS_PATHS } from './server.js';

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DataServerError } from '../src/domain/index.js';
+import { DIALECT_NAMES, type DialectName } from './dialects/dialect.js';
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
@@ -19,8 +20,15 @@ export interface SimulatorOptions {
    * DataServer's dedup would rightly drop a reused one).
    */
   firstTradeId?: number;
-  /** Heartbeat period for connections subscribed to the heartbeat channel. Default 5000. */
+  /**
+   * Heartbeat period, in every dialect. Default: each venue's own, 5000 for Blockchain.com's
+   * heartbeat channel and 1000 for Coinbase's per-product heartbeats.
+   */
   heartbeatIntervalMs?: number;
+  /** Dialects served: Blockchain.com at `/ws` (and the real API's path), Coinbase at `/coinbase`. Default both. */
+  dialects?: DialectName[];
+  /** A Coinbase connection that has not subscribed this long after opening is closed. Default 5000. */
+  subscribeTimeoutMs?: number;
   /** Keep a log of every trade written to a socket, read with `sent()`. Default false. */
   recordSent?: boolean;
   /** Without one, nothing is logged. */
@@ -29,6 +37,11 @@ export interface SimulatorOptions {
 
 // Node timers overflow above this and silently fire after 1 ms instead.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Ids and sequences must stay safe integers (Coinbase sends them as JSON numbers): this leaves
+ * room for 2^41 more, over a century at 500 trades a second.
+ */
+const MAX_FIRST_TRADE_ID = Number.MAX_SAFE_INTEGER - 2 ** 41;
 
 const schema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -40,8 +53,14 @@ const schema = z.strictObject({
     .min(1)
     .refine((symbols) => new Set(symbols).size === symbols.length, 'must not repeat a symbol')
     .default(['BTC-USD', 'ETH-USD']),
-  heartbeatIntervalMs: z.number().min(1).max(MAX_TIMER_MS).default(5000),
-  firstTradeId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  heartbeatIntervalMs: z.number().min(1).max(MAX_TIMER_MS).optional(),
+  dialects: z
+    .array(z.enum(DIALECT_NAMES))
+    .min(1)
+    .refine((dialects) => new Set(dialects).size === dialects.length, 'must not repeat a dialect')
+    .default([...DIALECT_NAMES]),
+  subscribeTimeoutMs: z.number().min(1).max(MAX_TIMER_MS).default(5000),
+  firstTradeId: z.number().int().positive().max(MAX_FIRST_TRADE_ID).optional(),
   recordSent: z.boolean().default(false),
 });
 

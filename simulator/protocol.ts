@@ -26,13 +26,6 @@ export interface Rejection {
   readonly symbol?: string;
 }
 
-/** A trade as fanned out to connections: framed per connection from `body`. */
-export interface TradeEvent {
-  readonly symbol: string;
-  readonly tradeId: string;
-  readonly body: Body;
-}
-
 export interface WireTrade {
   readonly symbol: string;
   readonly timestamp: string;

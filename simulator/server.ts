@@ -8,12 +8,20 @@ import { createSentLog, type SentTrade } from './accounting.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { handleControl } from './control-http.js';
 import { FaultController } from './controller.js';
+import type { DialectName } from './dialects/dialect.js';
 import { Exchange } from './exchange.js';
 import type { ResolvedOptions } from './options.js';
 import type { Ring } from './ring.js';
 
 /** `/ws` for us; `/mercury-gateway/v1/ws` is the real API's path, so its URL works unchanged. */
 export const WS_PATHS: ReadonlySet<string> = new Set(['/ws', '/mercury-gateway/v1/ws']);
+/** The Coinbase Exchange dialect's path. */
+export const COINBASE_PATH = '/coinbase';
+/** Every WebSocket path, with the dialect it speaks. */
+export const DIALECT_PATHS: ReadonlyMap<string, DialectName> = new Map([
+  ...[...WS_PATHS].map((path) => [path, 'blockchain'] as const),
+  [COINBASE_PATH, 'coinbase'],
+]);
 
 /** How long a client gets to answer our close frame before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
@@ -38,14 +46,18 @@ export class SimulatorServer {
   readonly log: Logger;
   private nextConnectionId = 1;
   private closing: Promise<void> | undefined;
+  /** The paths served, of the dialects enabled. */
+  private readonly paths: ReadonlyMap<string, DialectName>;
 
   constructor(private readonly options: ResolvedOptions) {
     this.log = options.logger ?? pino({ level: 'silent' });
-    this.exchange = new Exchange(options);
+    const { heartbeatIntervalMs, subscribeTimeoutMs } = options;
+    this.exchange = new Exchange({ ...options, productHeartbeatIntervalMs: heartbeatIntervalMs });
     this.faults = new FaultController(this.connections, this.exchange, this.log);
     this.sentLog = options.recordSent ? createSentLog() : undefined;
+    this.paths = new Map([...DIALECT_PATHS].filter(([, dialect]) => options.dialects.includes(dialect)));
     const { exchange, faults, sentLog } = this;
-    this.context = { exchange, armed: faults, counters: faults.counters, sentLog };
+    this.context = { exchange, armed: faults, counters: faults.counters, sentLog, subscribeTimeoutMs };
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_PAYLOAD_BYTES });
     this.http = createServer((req, res) => this.handleHttp(req, res));
     this.http.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
@@ -60,7 +72,7 @@ export class SimulatorServer {
         this.http.off('error', reject);
         this.http.on('error', (err) => this.log.error({ err }, 'http server error'));
         const bound = (this.http.address() as AddressInfo).port;
-        this.log.info({ host, port: bound, paths: [...WS_PATHS] }, 'simulator listening');
+        this.log.info({ host, port: bound, paths: Object.fromEntries(this.paths) }, 'simulator listening');
         resolve(bound);
       });
     });
@@ -105,7 +117,7 @@ export class SimulatorServer {
   /** The HTTP status refusing this upgrade, if it is refused. */
   private refusal(path: string): string | undefined {
     if (this.closing !== undefined) return '503 Service Unavailable';
-    if (!WS_PATHS.has(path)) return '404 Not Found';
+    if (!this.paths.has(path)) return '404 Not Found';
     return this.faults.refuseAttempt() ? '503 Service Unavailable' : undefined;
   }
 
@@ -117,14 +129,15 @@ export class SimulatorServer {
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    const dialect = this.paths.get(path) ?? 'blockchain';
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = this.nextConnectionId++;
       const log = this.log.child({ conn: id });
       this.faults.counters.connectionsOpened++;
-      const connection = new Connection(id, ws, this.context, log);
+      const connection = new Connection(id, ws, this.context, log, dialect);
       this.connections.add(connection);
       void connection.done.then(() => this.connections.delete(connection));
-      log.info({ path, remote: req.socket.remoteAddress }, 'connection opened');
+      log.info({ path, dialect, remote: req.socket.remoteAddress }, 'connection opened');
     });
   }
 }

@@ -2,25 +2,29 @@ import {
   attachKeyboard,
   loadScenario,
   type ParsedScenario,
+  type Simulator,
   type SimulatorOptions,
   startSimulator,
 } from '../../simulator/index.js';
+import { DataServerError } from '../domain/index.js';
 import { createLogger } from '../runtime/index.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { onShutdownSignal } from './lifecycle.js';
 
 export const SIMULATE_USAGE = `Usage: dataserver simulate [--port 5000] [--host 127.0.0.1] [--rate N] [--seed S] [--symbols A,B]
-                           [--scenario FILE]
+                           [--dialect both] [--scenario FILE]
 
-Runs the upstream exchange simulator (Blockchain.com Exchange WebSocket dialect) at ws://HOST:PORT/ws.
-Faults: POST /control/fault on the same port (GET /control/status), a --scenario file, or, in a
-terminal, type h and Enter for the fault keys.
+Runs the upstream exchange simulator: the Blockchain.com Exchange WebSocket dialect at
+ws://HOST:PORT/ws and the Coinbase Exchange one (matches, heartbeat) at ws://HOST:PORT/coinbase,
+both on the same markets. Faults: POST /control/fault on the same port (GET /control/status), a
+--scenario file, or, in a terminal, type h and Enter for the fault keys.
 
   --port N        port to listen on (default 5000; 0 picks a free one)
   --host H        address to listen on (default 127.0.0.1)
   --rate N        trades per second per subscribed symbol (default 5)
   --seed S        random seed: the same seed gives the same prices (default 1)
   --symbols LIST  comma-separated symbols offered (default BTC-USD,ETH-USD)
+  --dialect D     blockchain, coinbase or both: the paths that accept connections (default both)
   --scenario FILE faults to apply at set times: {"faults":[{"atMs":1000,"fault":{"kind":"abrupt"}}]}
   --pretty        human-readable logs (default when stdout is a terminal)
   -h, --help      this text`;
@@ -31,8 +35,21 @@ export interface SimulateFlags {
   rate: number;
   seed: number;
   symbols: string[];
+  dialect: DialectFlag;
   pretty: boolean | undefined;
   scenario: string | undefined;
+}
+
+const DIALECT_FLAGS = ['blockchain', 'coinbase', 'both'] as const;
+export type DialectFlag = (typeof DIALECT_FLAGS)[number];
+
+function dialectFlag(value: string | undefined): DialectFlag {
+  if (value === undefined) return 'both';
+  const found = DIALECT_FLAGS.find((d) => d === value);
+  if (found === undefined) {
+    throw new DataServerError('USAGE', `--dialect: expected blockchain, coinbase or both, got "${value}"`);
+  }
+  return found;
 }
 
 export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
@@ -42,6 +59,7 @@ export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
     rate: { type: 'string' },
     seed: { type: 'string' },
     symbols: { type: 'string' },
+    dialect: { type: 'string' },
     pretty: { type: 'boolean' },
     scenario: { type: 'string' },
   });
@@ -52,6 +70,7 @@ export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
     rate: numberFlag('rate', values.rate, 5),
     seed: intFlag('seed', values.seed, 1, 0, 2 ** 32 - 1),
     symbols: values.symbols ? values.symbols.split(',').filter(Boolean) : ['BTC-USD', 'ETH-USD'],
+    dialect: dialectFlag(values.dialect),
     pretty: values.pretty,
     scenario: values.scenario,
   };
@@ -59,8 +78,14 @@ export function parseSimulate(argv: string[]): SimulateFlags | 'help' {
 
 /** The simulator's own options among the flags (its options are strict: no `pretty`, no `scenario`). */
 export function simulatorOptions(flags: SimulateFlags): SimulatorOptions {
-  const { scenario: _scenario, pretty: _pretty, ...options } = flags;
-  return options;
+  const { scenario: _scenario, pretty: _pretty, dialect, ...options } = flags;
+  return { ...options, dialects: dialect === 'both' ? ['blockchain', 'coinbase'] : [dialect] };
+}
+
+/** The URLs that accept connections, as logged. */
+function urls(sim: Simulator, dialect: DialectFlag): { url: string } | { url: string; coinbaseUrl: string } {
+  if (dialect === 'both') return { url: sim.url, coinbaseUrl: sim.coinbaseUrl };
+  return { url: dialect === 'coinbase' ? sim.coinbaseUrl : sim.url };
 }
 
 export async function runSimulate(argv: string[]): Promise<void> {
@@ -72,7 +97,7 @@ export async function runSimulate(argv: string[]): Promise<void> {
     scenarioPath === undefined ? undefined : await loadScenario(scenarioPath);
   const logger = createLogger({ level: 'info', pretty: flags.pretty }).child({ component: 'simulator' });
   const sim = await startSimulator({ ...simulatorOptions(flags), logger });
-  logger.info({ url: sim.url, rate: flags.rate, symbols: flags.symbols }, 'simulator ready');
+  logger.info({ ...urls(sim, flags.dialect), rate: flags.rate, symbols: flags.symbols }, 'simulator ready');
   onShutdownSignal(() => sim.close(), logger);
   if (scenario !== undefined) {
     sim.runScenario(scenario).then(

@@ -47,14 +47,17 @@ export function parseOrUndefined(text: string): unknown {
   }
 }
 
-function isObject(value: unknown): value is WireMessage {
+function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A real `ws` client that records every message and lets a test wait for a condition on them. */
-export class TestClient {
+/**
+ * A real `ws` client that records every message and lets a test wait for a condition on them.
+ * `M` is the dialect's message shape: Blockchain.com's by default.
+ */
+export class TestClient<M extends object = WireMessage> {
   /** The JSON-object messages, parsed; `raw[i]` is the text of `messages[i]`. */
-  readonly messages: WireMessage[] = [];
+  readonly messages: M[] = [];
   readonly raw: string[] = [];
   /** Every text frame in arrival order, malformed ones included. */
   readonly frames: string[] = [];
@@ -71,15 +74,18 @@ export class TestClient {
       const value = parseOrUndefined(text);
       if (isObject(value)) {
         this.raw.push(text);
-        this.messages.push(value);
+        this.messages.push(value as M);
       }
       for (const check of [...this.waiters]) check();
     });
   }
 
-  static connect(url: string, options?: ClientOptions): Promise<TestClient> {
+  static connect<M extends object = WireMessage>(
+    url: string,
+    options?: ClientOptions,
+  ): Promise<TestClient<M>> {
     const socket = new WebSocket(url, options);
-    const client = new TestClient(socket);
+    const client = new TestClient<M>(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
@@ -91,7 +97,7 @@ export class TestClient {
   }
 
   /** Resolves with the first non-undefined `pick(messages)`, re-checked on every message. */
-  waitFor<T>(pick: (messages: readonly WireMessage[]) => T | undefined, what: string): Promise<T> {
+  waitFor<T>(pick: (messages: readonly M[]) => T | undefined, what: string): Promise<T> {
     return this.until(() => pick(this.messages), what);
   }
 
@@ -119,16 +125,12 @@ export class TestClient {
   }
 
   /** The first message matching `predicate`. */
-  find(predicate: (m: WireMessage) => boolean, what = 'a matching message'): Promise<WireMessage> {
+  find(predicate: (m: M) => boolean, what = 'a matching message'): Promise<M> {
     return this.waitFor((ms) => ms.find(predicate), what);
   }
 
   /** The first `n` messages matching `predicate`. */
-  collect(
-    predicate: (m: WireMessage) => boolean,
-    n: number,
-    what = 'matching messages',
-  ): Promise<WireMessage[]> {
+  collect(predicate: (m: M) => boolean, n: number, what = 'matching messages'): Promise<M[]> {
     return this.waitFor((ms) => {
       const matching = ms.filter(predicate);
       return matching.length >= n ? matching.slice(0, n) : undefined;
@@ -136,7 +138,7 @@ export class TestClient {
   }
 
   /** The `n`th message (0-based) received on this connection. */
-  nth(n: number): Promise<WireMessage> {
+  nth(n: number): Promise<M> {
     return this.waitFor((ms) => ms[n], `message #${n}`);
   }
 
@@ -180,8 +182,8 @@ export class Harness {
     return sim;
   }
 
-  async client(url: string, options?: ClientOptions): Promise<TestClient> {
-    const client = await TestClient.connect(url, options);
+  async client<M extends object = WireMessage>(url: string, options?: ClientOptions): Promise<TestClient<M>> {
+    const client = await TestClient.connect<M>(url, options);
     this.cleanups.push(() => client.close());
     return client;
   }

@@ -50,7 +50,15 @@ describe('sent log', () => {
     expect(SENT_LOG_LIMIT).toBe(1_000_000);
     const log = createSentLog(3);
     for (let i = 0; i < 5; i++) {
-      log.push({ connection: 1, symbol: 'BTC-USD', tradeId: String(i), seqnum: i, replay: false });
+      log.push({
+        connection: 1,
+        dialect: 'blockchain',
+        symbol: 'BTC-USD',
+        tradeId: String(i),
+        seqnum: i,
+        replay: false,
+        lastMatch: false,
+      });
     }
     expect(log.size).toBe(3);
     expect(log.toArray().map((s) => s.tradeId)).toEqual(['2', '3', '4']);
