@@ -1,6 +1,11 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import type { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket } from 'aedes';
 import type { Logger } from 'pino';

@@ -12,8 +12,11 @@ import { dialectFor } from './registry.js';
 
 /** What the transport hands to the rest of the server: the data plane and the counters. */
 export interface TransportDeps {
-  /** Receives every trade (plain call, the data plane) and counts frames. */
-  sink: (sourceId: string) => Omit<FrameSink, 'control'>;
+  /**
+   * Receives every trade (plain call, the data plane) and counts frames; its optional `received`
+   * is called once per frame before parsing (receipt time for metrics).
+   */
+  sink: (sourceId: string) => Omit<FrameSink, 'control'> & { received?: () => void };
   logger: Logger;
   /** Largest frame accepted, in bytes. */
   maxPayload?: number;
@@ -70,6 +73,7 @@ export function createWsTransport(deps: TransportDeps) {
     });
     ws.on('message', (raw) => {
       lastMessageAt = Date.now();
+      data.received?.();
       // binaryType is the default 'nodebuffer': every message, fragmented or not, is one Buffer.
       session.parse((raw as Buffer).toString('utf8'));
     });

@@ -12,6 +12,15 @@ export interface PipelineStats {
   published: number;
 }
 
+/** One source/symbol's share of the counters; metrics read these at scrape time. */
+export interface PairStats {
+  readonly source: string;
+  readonly symbol: string;
+  received: number;
+  duplicates: number;
+  published: number;
+}
+
 export interface PipelineOptions {
   store: TradeStore;
   publish: PublishFn;
@@ -25,7 +34,8 @@ export interface PipelineOptions {
  */
 export class Pipeline {
   readonly stats: PipelineStats = { received: 0, duplicates: 0, published: 0 };
-  private readonly windows = new Map<string, DedupWindow>();
+  // Counters sit next to the dedup window so a trade still costs one map lookup.
+  private readonly pairs = new Map<string, { window: DedupWindow; stats: PairStats }>();
   private readonly store: TradeStore;
   private readonly publish: PublishFn;
   private readonly dedupWindow: number;
@@ -39,23 +49,32 @@ export class Pipeline {
   ingest(trade: Trade): boolean {
     this.stats.received++;
     const key = topics.trades(trade.source, trade.symbol);
-    let window = this.windows.get(key);
-    if (!window) {
-      window = new DedupWindow(this.dedupWindow);
-      this.windows.set(key, window);
+    let pair = this.pairs.get(key);
+    if (!pair) {
+      const stats = { source: trade.source, symbol: trade.symbol, received: 0, duplicates: 0, published: 0 };
+      pair = { window: new DedupWindow(this.dedupWindow), stats };
+      this.pairs.set(key, pair);
     }
-    if (window.check(trade.tradeId)) {
+    pair.stats.received++;
+    if (pair.window.check(trade.tradeId)) {
       this.stats.duplicates++;
+      pair.stats.duplicates++;
       return false;
     }
     this.store.add(trade);
     this.publish(key, Buffer.from(tradeToJson(trade)));
     this.stats.published++;
+    pair.stats.published++;
     return true;
   }
 
-  /** Forgets a removed source's dedup state. */
+  /** The live counters of every source/symbol seen (read them, do not keep them). */
+  *pairStats(): IterableIterator<PairStats> {
+    for (const pair of this.pairs.values()) yield pair.stats;
+  }
+
+  /** Forgets a removed source's dedup state and counters. */
   forgetSource(source: string): void {
-    for (const key of this.windows.keys()) if (key.startsWith(`trades/${source}/`)) this.windows.delete(key);
+    for (const key of this.pairs.keys()) if (key.startsWith(`trades/${source}/`)) this.pairs.delete(key);
   }
 }

@@ -1,13 +1,20 @@
 import type { Logger } from 'pino';
 import { type ActorRefFrom, type AnyActorRef, createActor, type Subscription } from 'xstate';
-import { type ConnectorEmitted, connectorMachine, supervisorMachine } from '../../machines/index.js';
+import {
+  type ConnectorEmitted,
+  connectorMachine,
+  type SupervisedSource,
+  supervisorMachine,
+} from '../../machines/index.js';
 import { createAuth, type EmbeddedBroker, startBroker } from '../broker/index.js';
 import { createWsTransport } from '../connectors/index.js';
 import { topics } from '../domain/index.js';
+import { type HttpServer, type SourceView, startHttpServer } from '../http/index.js';
 import { Pipeline, TradeStore } from '../pipeline/index.js';
-import type { Config, SourceConfig } from './config/index.js';
+import { type Config, type SourceConfig, sourceSchema } from './config/index.js';
+import { countSubscriptions, createMetrics } from './metrics.js';
 import { rpcMethods } from './rpc-methods.js';
-import { createSourceSink, type SourceStats } from './source-stats.js';
+import { createSourceSink, newSourceStats, recordState, type SourceStats } from './source-stats.js';
 import { toSupervisedSource } from './sources.js';
 import { type ConnectorActor, type SourceStatus, type StatusChange, watchConnector } from './status.js';
 import { VERSION } from './version.js';
@@ -21,12 +28,21 @@ export interface DataServer {
   readonly store: TradeStore;
   readonly supervisor: SupervisorActor;
   readonly startedAt: Date;
+  /** The HTTP port actually bound (`http.port: 0` picks a free one). */
+  readonly httpPort: number;
   /** Current status of every source, by id. */
   statuses(): Record<string, SourceStatus>;
   sourceStats(id: string): SourceStats | undefined;
   addSource(source: SourceConfig): void;
-  removeSource(id: string): void;
-  /** Releases upstream subscriptions, marks everything offline/stopped, closes the broker. Idempotent. */
+  /**
+   * Stops the source (upstream released, status `stopped`), then clears its retained `status/{id}`
+   * and forgets its counters. Resolves when done; an unknown id resolves at once.
+   */
+  removeSource(id: string): Promise<void>;
+  /**
+   * Closes HTTP (no new requests), releases upstream subscriptions, marks everything
+   * offline/stopped, closes the broker. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -51,7 +67,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
   const statsFor = (id: string): SourceStats => {
     let s = stats.get(id);
     if (!s) {
-      s = { badFrames: {}, duplicateFrames: 0 };
+      s = newSourceStats();
       stats.set(id, s);
     }
     return s;
@@ -70,8 +86,12 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     input: { sources: config.sources.map(toSupervisedSource) },
   });
 
+  /** Removals waiting for their connector's `stopped` status, by source id. */
+  const removals = new Map<string, () => void>();
   const onStatus = ({ status, previous }: StatusChange) => {
     statuses.set(status.source, status);
+    recordState(statsFor(status.source), status.state);
+    if (status.state === 'stopped') removals.get(status.source)?.();
     broker.publish(topics.status(status.source), JSON.stringify(status), true);
     if (previous?.state !== status.state) {
       logger
@@ -84,6 +104,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
   };
   /** A connector's announcements as JSON-RPC 2.0 notifications on `events/{source}`. */
   const onEmitted = (source: string, { type, ...params }: ConnectorEmitted) => {
+    if (type === 'connection.lost') statsFor(source).connectionsLost++;
     const payload = {
       jsonrpc: '2.0',
       method: type,
@@ -94,6 +115,8 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
   };
 
   // Keyed by id but checked by actor: a source removed and added again is a new actor to follow.
+  // Entries are never deleted: a stopped connector stays among the supervisor's children until a
+  // source of the same id replaces it, and must not be followed (and its status published) again.
   const watched = new Map<string, { actor: unknown; status: Subscription; emitted: Subscription }>();
   const watchChildren = () => {
     const { children } = supervisor.getSnapshot();
@@ -145,7 +168,86 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     true,
   );
 
+  const addSource = (source: SourceConfig) =>
+    supervisor.send({ type: 'SOURCE.ADD', source: toSupervisedSource(source) });
+  const removeSource = async (id: string): Promise<void> => {
+    const snapshot = supervisor.getSnapshot();
+    if (snapshot.value !== 'running' || !(id in snapshot.context.sources)) return;
+    const stopped = new Promise<void>((resolve) => removals.set(id, resolve));
+    supervisor.send({ type: 'SOURCE.REMOVE', id });
+    await stopped;
+    removals.delete(id);
+    // MQTT-3.3.1-10: an empty retained payload removes the retained message; `stopped` went out first.
+    await broker.publishAsync(topics.status(id), '', true);
+    statuses.delete(id);
+    const retired = stats.get(id);
+    // Frames already in flight on the closing socket must not publish or recreate its counters.
+    if (retired) retired.retired = true;
+    stats.delete(id);
+    pipeline.forgetSource(id);
+    logger.child({ source: id }).info('source removed');
+  };
+
+  const metrics = createMetrics({
+    version: VERSION,
+    pipeline,
+    store,
+    sources: () => stats.entries(),
+    brokerStats: broker.stats,
+    authStats: auth.stats,
+    mqttClients: () => broker.aedes.connectedClients,
+    mqttSubscriptions: () => countSubscriptions(broker.aedes),
+  });
+
+  let http: HttpServer | undefined;
   let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // First, so no request sees (or starts) a half-stopped server.
+      await http?.close();
+      supervisor.send({ type: 'SHUTDOWN' });
+      await broker.publishAsync(
+        topics.serverStatus,
+        JSON.stringify({ state: 'offline', startedAt: startedAt.toISOString(), version: VERSION }),
+        true,
+      );
+      for (const w of watched.values()) {
+        w.status.unsubscribe();
+        w.emitted.unsubscribe();
+      }
+      supervisor.stop();
+      await broker.close();
+      logger.info('server stopped');
+    })();
+    return stopping;
+  };
+
+  try {
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      logger,
+      context: {
+        version: VERSION,
+        startedAt,
+        ports: () => ({ mqtt: broker.port, mqttWs: broker.wsPort }),
+        brokerListening: () => !broker.aedes.closed,
+        statuses: () => Object.fromEntries(statuses),
+        sources: () => Object.values(supervisor.getSnapshot().context.sources).map(sourceView),
+        store,
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.scrape() }),
+        adminToken: config.http.adminToken,
+        sourceSchema,
+        addSource,
+        removeSource,
+      },
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const httpPort = http.port;
+
   return {
     config,
     broker,
@@ -153,27 +255,37 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     store,
     supervisor,
     startedAt,
+    httpPort,
     statuses: () => Object.fromEntries(statuses),
     sourceStats: (id) => stats.get(id),
-    addSource: (source) => supervisor.send({ type: 'SOURCE.ADD', source: toSupervisedSource(source) }),
-    removeSource: (id) => supervisor.send({ type: 'SOURCE.REMOVE', id }),
-    stop() {
-      stopping ??= (async () => {
-        supervisor.send({ type: 'SHUTDOWN' });
-        await broker.publishAsync(
-          topics.serverStatus,
-          JSON.stringify({ state: 'offline', startedAt: startedAt.toISOString(), version: VERSION }),
-          true,
-        );
-        for (const w of watched.values()) {
-          w.status.unsubscribe();
-          w.emitted.unsubscribe();
-        }
-        supervisor.stop();
-        await broker.close();
-        logger.info('server stopped');
-      })();
-      return stopping;
-    },
+    addSource,
+    removeSource,
+    stop,
+  };
+}
+
+/** A running source's configuration for HTTP readers: no token, no credentials in the URL. */
+function sourceView(s: SupervisedSource): SourceView {
+  let url = s.url;
+  try {
+    const u = new URL(s.url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+      url = u.toString();
+    }
+  } catch {
+    // validated at load; keep it as is
+  }
+  return {
+    id: s.sourceId,
+    kind: s.kind,
+    url,
+    symbols: [...s.symbols],
+    alwaysOn: s.alwaysOn,
+    backoff: { ...s.backoff },
+    staleAfterMs: s.staleAfterMs,
+    lingerMs: s.lingerMs,
+    hasToken: s.token !== '',
   };
 }

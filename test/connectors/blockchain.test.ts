@@ -416,7 +416,9 @@ describe('blockchain heartbeats', () => {
     });
     session.parse('{"event":"updated","channel":"heartbeat"}');
     session.parse('{"seqnum":0,"event":"updated","channel":"heartbeat","timestamp":"soon"}');
-    session.parse('{"seqnum":1,"event":"updated","channel":"heartbeat","timestamp":"2019-05-31T08:36:45.666753Z"}');
+    session.parse(
+      '{"seqnum":1,"event":"updated","channel":"heartbeat","timestamp":"2019-05-31T08:36:45.666753Z"}',
+    );
     expect(bad).toEqual(['missing_seqnum', 'bad_timestamp']);
   });
 });

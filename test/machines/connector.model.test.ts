@@ -188,4 +188,3 @@ describe('connector chart, model-based against the real transport and simulator'
   });
 });
 
-export type { ConnectorSnapshot };
