@@ -204,6 +204,7 @@ export const connectorMachine = setup({
           url: context.source.url,
           token: context.source.token,
           staleAfterMs: context.source.staleAfterMs,
+          symbols: context.source.symbols,
         }),
         onError: [
           { guard: 'attemptsExhausted', target: 'failed', actions: 'recordError' },

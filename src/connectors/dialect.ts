@@ -25,6 +25,8 @@ export interface DialectSession {
 export interface DialectContext {
   sourceId: string;
   token: string;
+  /** Every symbol the source offers (not only those with demand). */
+  symbols: readonly string[];
   sink: FrameSink;
   /** Clock for `receivedAt`; injectable for tests. */
   now?: () => Date;

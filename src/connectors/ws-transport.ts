@@ -43,6 +43,7 @@ export function createWsTransport(deps: TransportDeps) {
     const session = dialect.createSession({
       sourceId: input.sourceId,
       token: input.token,
+      symbols: input.symbols,
       sink: { ...data, control: (event) => sendBack(event) },
     });
     const ws = new WebSocket(input.url, {

@@ -28,4 +28,6 @@ export interface TransportInput {
   url: string;
   token: string;
   staleAfterMs: number;
+  /** Every symbol the source offers. */
+  symbols: readonly string[];
 }

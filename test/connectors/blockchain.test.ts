@@ -42,6 +42,7 @@ function record(token = ''): Recording {
   };
   const session = blockchainDialect.createSession({
     sourceId: SOURCE,
+    symbols: [],
     token,
     now,
     sink: {
@@ -411,6 +412,7 @@ describe('blockchain heartbeats', () => {
     const bad: string[] = [];
     const session = blockchainDialect.createSession({
       sourceId: 's',
+      symbols: [],
       token: '',
       sink: { trade() {}, control() {}, duplicate() {}, bad: (reason) => bad.push(reason) },
     });

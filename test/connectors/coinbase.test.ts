@@ -55,6 +55,7 @@ function record(options?: CoinbaseOptions): Recording {
   const dialect = options === undefined ? coinbaseDialect : createCoinbaseDialect(options);
   const session = dialect.createSession({
     sourceId: SOURCE,
+    symbols: [],
     token: '',
     now,
     sink: {
@@ -762,5 +763,25 @@ describe('coinbase dialect: registry and headers', () => {
 
   it('needs no extra header on the upgrade request', () => {
     expect(coinbaseDialect.headers).toEqual({});
+  });
+});
+
+describe('coinbase opening', () => {
+  const sink = { trade() {}, control() {}, bad() {}, duplicate() {} };
+  it('subscribes heartbeats for every offered product, so an idle connection stays up and watched', () => {
+    const session = coinbaseDialect.createSession({
+      sourceId: 'cb',
+      token: '',
+      symbols: ['BTC-USD', 'ETH-USD'],
+      sink,
+    });
+    expect(session.opening().map((f) => JSON.parse(f))).toEqual([
+      { type: 'subscribe', product_ids: ['BTC-USD', 'ETH-USD'], channels: ['heartbeat'] },
+    ]);
+  });
+  it('sends nothing for a source offering nothing', () => {
+    expect(coinbaseDialect.createSession({ sourceId: 'cb', token: '', symbols: [], sink }).opening()).toEqual(
+      [],
+    );
   });
 });

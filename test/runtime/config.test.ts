@@ -6,7 +6,7 @@ import { DataServerError } from '../../src/domain/index.js';
 import { type Config, loadConfig, parseConfig } from '../../src/runtime/config/index.js';
 
 /** The demo configuration printed in CONTRACT §2: what applies with no file and no env. */
-/** CONTRACT §2's demo config, plus the keys added since (mqtt.limits). */
+/** CONTRACT §2's demo config, plus what was added since (mqtt.limits, the demo's coinbase source). */
 const CONTRACT_DEFAULTS = {
   mqtt: {
     host: '0.0.0.0',
@@ -22,6 +22,17 @@ const CONTRACT_DEFAULTS = {
       id: 'blockchain',
       kind: 'blockchain',
       url: 'ws://127.0.0.1:5000/ws',
+      token: '',
+      symbols: ['BTC-USD', 'ETH-USD'],
+      alwaysOn: false,
+      backoff: { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2 },
+      staleAfterMs: 15000,
+      lingerMs: 2000,
+    },
+    {
+      id: 'coinbase',
+      kind: 'coinbase',
+      url: 'ws://127.0.0.1:5000/coinbase',
       token: '',
       symbols: ['BTC-USD', 'ETH-USD'],
       alwaysOn: false,

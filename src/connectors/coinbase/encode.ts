@@ -12,3 +12,8 @@ export function unsubscribeFrame(products: readonly string[]): string {
   // has not subscribed within 5 s, so an empty reconnect would churn).
   return JSON.stringify({ type: 'unsubscribe', product_ids: products, channels: ['matches'] });
 }
+
+/** Heartbeats only: what a connection with no demand yet subscribes, to stay alive and watched. */
+export function heartbeatFrame(products: readonly string[]): string {
+  return JSON.stringify({ type: 'subscribe', product_ids: products, channels: ['heartbeat'] });
+}

@@ -1,5 +1,5 @@
 import type { Dialect } from '../dialect.js';
-import { subscribeFrame, unsubscribeFrame } from './encode.js';
+import { heartbeatFrame, subscribeFrame, unsubscribeFrame } from './encode.js';
 import { type CoinbaseOptions, CoinbaseParser } from './parse.js';
 
 /** The Coinbase Exchange WebSocket dialect (public `matches` channel); `options` for other feeds. */
@@ -8,12 +8,12 @@ export function createCoinbaseDialect(options: CoinbaseOptions = {}): Dialect {
     kind: 'coinbase',
     // The public feed needs no header; the token is ignored (no authenticated channel is used).
     headers: {},
-    createSession({ sourceId, sink, now }) {
+    createSession({ sourceId, sink, now, symbols }) {
       const parser = new CoinbaseParser(sourceId, sink, now, options);
       return {
-        // Nothing to send before the connector subscribes: heartbeats are per product, and none is
-        // known yet. (Coinbase closes a connection that sends no subscribe within 5 s.)
-        opening: () => [],
+        // Heartbeats for every offered product at once: Coinbase closes a connection that sends no
+        // subscribe within 5 s, and a source with no demand yet must still stay up and watched.
+        opening: () => (symbols.length > 0 ? [heartbeatFrame(symbols)] : []),
         subscribe: (symbols) => {
           if (symbols.length === 0) return [];
           parser.subscriptions.requested(symbols);

@@ -104,7 +104,11 @@ export const configSchema = z.strictObject({
     .default({ maxTradesPerSymbol: 10_000 }),
   sources: z
     .array(sourceSchema)
-    .default(() => [sourceSchema.parse({ id: 'blockchain' })])
+    .default(() => [
+      sourceSchema.parse({ id: 'blockchain' }),
+      // The demo's second venue: the simulator's Coinbase dialect, on the same markets.
+      sourceSchema.parse({ id: 'coinbase', kind: 'coinbase', url: 'ws://127.0.0.1:5000/coinbase' }),
+    ])
     .refine((s) => new Set(s.map((x) => x.id)).size === s.length, 'source ids must be unique'),
 });
 
