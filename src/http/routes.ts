@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
-import { tradeToJson } from '../domain/index.js';
+import { firstIssue, tradeToJson } from '../domain/index.js';
 import { refuseUnlessAdmin } from './admin.js';
 import { readJsonBody } from './body.js';
 import type { HttpContext } from './context.js';
@@ -20,16 +20,7 @@ export interface Route {
 
 /** `backoff.maxDelayMs`, `id`, or the unknown key itself: the one key a refusal names. */
 function issueKey(error: z.ZodError): { key: string; message: string } {
-  const issue = error.issues[0];
-  if (!issue) return { key: '(root)', message: 'invalid' };
-  const unknown = issue.code === 'unrecognized_keys';
-  const path = unknown ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const key = path.reduce<string>(
-    (acc, part) =>
-      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-    '',
-  );
-  return { key: key || '(root)', message: unknown ? 'unknown key (a typo?)' : issue.message };
+  return firstIssue(error) ?? { key: '(root)', message: 'invalid' };
 }
 
 /** The route table of CONTRACT §5. `httpPort` is the bound port, known once listening. */

@@ -1,5 +1,6 @@
 import { isSymbol, type Side, type Trade } from '../../domain/index.js';
 import type { FrameSink } from '../dialect.js';
+import { parseObjectFrame } from '../json.js';
 
 /** 0, 6 or 9 (any count, really) fractional digits, always UTC. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -23,18 +24,8 @@ export class BlockchainParser {
   ) {}
 
   parse(frame: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(frame);
-    } catch {
-      this.sink.bad('invalid_json', frame);
-      return;
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      this.sink.bad('not_an_object', frame);
-      return;
-    }
-    const m = msg as Json;
+    const m = parseObjectFrame(frame, this.sink);
+    if (m === null) return;
     // Some rejections (e.g. throttling) carry no seqnum at all.
     if (m.seqnum !== undefined) {
       if (!Number.isSafeInteger(m.seqnum) || (m.seqnum as number) < 0) {

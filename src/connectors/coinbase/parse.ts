@@ -1,5 +1,6 @@
 import { isSymbol, type Trade } from '../../domain/index.js';
 import type { FrameSink } from '../dialect.js';
+import { parseObjectFrame } from '../json.js';
 import { SubscriptionTracker } from './subscriptions.js';
 
 /** RFC 3339 in UTC as Coinbase prints it (microseconds), any count of fractional digits accepted. */
@@ -60,18 +61,8 @@ export class CoinbaseParser {
   }
 
   parse(frame: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(frame);
-    } catch {
-      this.sink.bad('invalid_json', frame);
-      return;
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      this.sink.bad('not_an_object', frame);
-      return;
-    }
-    const m = msg as Json;
+    const m = parseObjectFrame(frame, this.sink);
+    if (m === null) return;
     switch (m.type) {
       case 'match':
       case 'last_match':

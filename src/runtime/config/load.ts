@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ZodError, z } from 'zod';
-import { DataServerError } from '../../domain/index.js';
+import { DataServerError, firstIssue } from '../../domain/index.js';
 import { type Config, configSchema } from './schema.js';
 
 /** Where configuration can come from besides the file. */
@@ -87,20 +87,12 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
  * set by an environment variable, `DATASERVER_MQTT_PORT (mqtt.port): …`.
  */
 function describeIssue(error: ZodError, origin: string, env: NodeJS.ProcessEnv): string {
-  const issue = error.issues[0];
+  const issue = firstIssue(error);
   if (!issue) return `${origin}: ${z.prettifyError(error)}`;
-  const unknown = issue.code === 'unrecognized_keys';
-  const path = unknown ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const key = path.reduce<string>(
-    (acc, part) =>
-      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
-    '',
-  );
-  const message = unknown ? 'unknown key (a typo?)' : issue.message;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  const fromEnv = ENV_OVERRIDES.find((o) => o.path.join('.') === key && env[o.name]);
-  const where = fromEnv ? `${fromEnv.name} (${key})` : `${origin}: ${key || '(root)'}`;
-  return `${where}: ${message}${more}`;
+  const more = issue.more > 0 ? ` (and ${issue.more} more)` : '';
+  const fromEnv = ENV_OVERRIDES.find((o) => o.path.join('.') === issue.key && env[o.name]);
+  const where = fromEnv ? `${fromEnv.name} (${issue.key})` : `${origin}: ${issue.key}`;
+  return `${where}: ${issue.message}${more}`;
 }
 
 function deepFreeze<T>(value: T): T {
