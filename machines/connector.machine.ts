@@ -205,6 +205,7 @@ export const connectorMachine = setup({
           token: context.source.token,
           staleAfterMs: context.source.staleAfterMs,
           symbols: context.source.symbols,
+          venueSymbols: context.source.venueSymbols,
         }),
         onError: [
           { guard: 'attemptsExhausted', target: 'failed', actions: 'recordError' },

@@ -25,8 +25,11 @@ export interface DialectSession {
 export interface DialectContext {
   sourceId: string;
   token: string;
-  /** Every symbol the source offers (not only those with demand). */
+  /** Every symbol the source offers (not only those with demand), as topics name them. */
   symbols: readonly string[];
+  /** The venue's name for a topic symbol, and back (a source's symbol mapping; absent: the same). */
+  toVenue?: (symbol: string) => string;
+  toTopic?: (venueSymbol: string) => string;
   sink: FrameSink;
   /** Clock for `receivedAt`; injectable for tests. */
   now?: () => Date;
@@ -39,3 +42,5 @@ export interface Dialect {
   readonly headers: Readonly<Record<string, string>>;
   createSession(context: DialectContext): DialectSession;
 }
+
+export const sameSymbol = (symbol: string): string => symbol;

@@ -44,6 +44,7 @@ export function createWsTransport(deps: TransportDeps) {
       sourceId: input.sourceId,
       token: input.token,
       symbols: input.symbols,
+      ...symbolMapping(input.venueSymbols),
       sink: { ...data, control: (event) => sendBack(event) },
     });
     const ws = new WebSocket(input.url, {
@@ -115,4 +116,16 @@ export function createWsTransport(deps: TransportDeps) {
       }
     };
   });
+}
+
+/** Topic ↔ venue symbol names from a source's renames (Maps: names come from upstream). */
+function symbolMapping(venueSymbols: Readonly<Record<string, string>> | undefined) {
+  const entries = Object.entries(venueSymbols ?? {});
+  if (entries.length === 0) return {};
+  const toVenue = new Map(entries);
+  const toTopic = new Map(entries.map(([topic, venue]) => [venue, topic]));
+  return {
+    toVenue: (symbol: string) => toVenue.get(symbol) ?? symbol,
+    toTopic: (venueSymbol: string) => toTopic.get(venueSymbol) ?? venueSymbol,
+  };
 }

@@ -28,6 +28,8 @@ export interface TransportInput {
   url: string;
   token: string;
   staleAfterMs: number;
-  /** Every symbol the source offers. */
+  /** Every symbol the source offers, as topics name them. */
   symbols: readonly string[];
+  /** The venue's own name where it differs from the topic's (`{"BTC-USD": "XBT/USD"}`). */
+  venueSymbols?: Readonly<Record<string, string>> | undefined;
 }

@@ -10,6 +10,7 @@ export function toSupervisedSource(source: SourceConfig): SupervisedSource {
     token: source.token,
     staleAfterMs: source.staleAfterMs,
     symbols: [...source.symbols],
+    venueSymbols: { ...source.venueSymbols },
     backoff: { ...source.backoff },
     alwaysOn: source.alwaysOn,
     lingerMs: source.lingerMs,

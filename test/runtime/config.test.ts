@@ -6,7 +6,10 @@ import { DataServerError } from '../../src/domain/index.js';
 import { type Config, loadConfig, parseConfig } from '../../src/runtime/config/index.js';
 
 /** The demo configuration printed in CONTRACT §2: what applies with no file and no env. */
-/** CONTRACT §2's demo config, plus what was added since (mqtt.limits, the demo's coinbase source). */
+/**
+ * CONTRACT §2's demo config, plus what was added since (mqtt.limits, the demo's coinbase source,
+ * and `venueSymbols`, the parsed form of a `symbols` map).
+ */
 const CONTRACT_DEFAULTS = {
   mqtt: {
     host: '0.0.0.0',
@@ -28,6 +31,7 @@ const CONTRACT_DEFAULTS = {
       backoff: { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2 },
       staleAfterMs: 15000,
       lingerMs: 2000,
+      venueSymbols: {},
     },
     {
       id: 'coinbase',
@@ -39,6 +43,7 @@ const CONTRACT_DEFAULTS = {
       backoff: { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2 },
       staleAfterMs: 15000,
       lingerMs: 2000,
+      venueSymbols: {},
     },
   ],
 };
@@ -260,5 +265,25 @@ describe('config result', () => {
     const second = parseConfig({});
     expect(first.sources[0]?.symbols).toEqual(['A-B']);
     expect(second).toEqual(CONTRACT_DEFAULTS);
+  });
+});
+
+describe('symbol mapping', () => {
+  it('takes a map of topic symbol to venue symbol, and keeps topics in one naming', () => {
+    const config = parseConfig({
+      sources: [{ id: 'k', symbols: { 'BTC-USD': 'XBT/USD', 'ETH-USD': 'ETH-USD' } }],
+    });
+    expect(config.sources[0]).toMatchObject({
+      symbols: ['BTC-USD', 'ETH-USD'],
+      venueSymbols: { 'BTC-USD': 'XBT/USD' },
+    });
+  });
+  it('rejects a map whose topic side is not a symbol, or two symbols sharing a venue name', () => {
+    expect(() => parseConfig({ sources: [{ id: 'k', symbols: { 'BTC/USD': 'XBT' } }] })).toThrow(
+      /sources\[0\]\.symbols/,
+    );
+    expect(() => parseConfig({ sources: [{ id: 'k', symbols: { A: 'X', B: 'X' } }] })).toThrow(
+      /one venue name/,
+    );
   });
 });

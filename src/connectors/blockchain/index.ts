@@ -1,4 +1,4 @@
-import type { Dialect } from '../dialect.js';
+import { type Dialect, sameSymbol } from '../dialect.js';
 import { authFrame, subscribeFrame, unsubscribeFrame } from './encode.js';
 import { BlockchainParser } from './parse.js';
 
@@ -7,14 +7,14 @@ export const blockchainDialect: Dialect = {
   kind: 'blockchain',
   // The real API refuses upgrades without this Origin.
   headers: { Origin: 'https://exchange.blockchain.com' },
-  createSession({ sourceId, token, sink, now }) {
-    const parser = new BlockchainParser(sourceId, sink, now);
+  createSession({ sourceId, token, sink, now, toTopic = sameSymbol, toVenue = sameSymbol }) {
+    const parser = new BlockchainParser(sourceId, sink, now, toTopic);
     return {
       // Trades are public; the auth channel is only joined when a token is configured.
       opening: () =>
         token ? [authFrame(token), subscribeFrame('heartbeat')] : [subscribeFrame('heartbeat')],
-      subscribe: (symbols) => symbols.map((s) => subscribeFrame('trades', s)),
-      unsubscribe: (symbols) => symbols.map((s) => unsubscribeFrame('trades', s)),
+      subscribe: (symbols) => symbols.map((s) => subscribeFrame('trades', toVenue(s))),
+      unsubscribe: (symbols) => symbols.map((s) => unsubscribeFrame('trades', toVenue(s))),
       parse: (frame) => parser.parse(frame),
     };
   },

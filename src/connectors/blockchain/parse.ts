@@ -21,6 +21,8 @@ export class BlockchainParser {
     private readonly sourceId: string,
     private readonly sink: FrameSink,
     private readonly now: () => Date = () => new Date(),
+    /** The topic symbol for a venue symbol (identity unless the source maps symbols). */
+    private readonly toTopic: (venueSymbol: string) => string = (s) => s,
   ) {}
 
   parse(frame: string): void {
@@ -50,7 +52,7 @@ export class BlockchainParser {
   }
 
   private dispatch(m: Json, frame: string): void {
-    const symbol = typeof m.symbol === 'string' ? m.symbol : null;
+    const symbol = typeof m.symbol === 'string' ? this.toTopic(m.symbol) : null;
     switch (m.event) {
       case 'updated':
         if (m.channel === 'trades') this.trade(m, frame);
@@ -85,14 +87,14 @@ export class BlockchainParser {
   }
 
   private trade(m: Json, frame: string): void {
-    const problem = tradeProblem(m);
+    const problem = tradeProblem(m, this.toTopic);
     if (problem !== null) {
       this.sink.bad(problem, frame);
       return;
     }
     const trade: Trade = {
       source: this.sourceId,
-      symbol: m.symbol as string,
+      symbol: this.toTopic(m.symbol as string),
       tradeId: m.trade_id as string,
       price: m.price as number,
       qty: m.qty as number,
@@ -112,13 +114,13 @@ function heartbeatProblem(m: Json): string | null {
 }
 
 /** The reason a trade frame is unusable (a stable metric label), or null when it is good. */
-function tradeProblem(m: Json): string | null {
+function tradeProblem(m: Json, toTopic: (venueSymbol: string) => string): string | null {
   const { symbol, timestamp, side, qty, price, trade_id: id, seqnum } = m;
   // Trades always carry one; without it the published trade would lack a contract field.
   if (seqnum === undefined) return 'missing_seqnum';
   if (typeof symbol !== 'string' || symbol === '') return 'missing_symbol';
   // It becomes a topic level: `BTC/USD` or `#` would publish somewhere else entirely.
-  if (!isSymbol(symbol)) return 'bad_symbol';
+  if (!isSymbol(toTopic(symbol))) return 'bad_symbol';
   if (typeof id !== 'string' || id === '') return 'missing_trade_id';
   if (typeof timestamp !== 'string' || !TIMESTAMP.test(timestamp)) return 'bad_timestamp';
   if (side !== 'buy' && side !== 'sell') return 'bad_side';

@@ -56,6 +56,8 @@ export class CoinbaseParser {
     private readonly sink: FrameSink,
     private readonly now: () => Date = () => new Date(),
     options: CoinbaseOptions = {},
+    /** The topic symbol for a venue product id (identity unless the source maps symbols). */
+    private readonly toTopic: (product: string) => string = (p) => p,
   ) {
     this.gapsFrom = options.gapsFrom ?? 'heartbeat';
   }
@@ -120,7 +122,7 @@ export class CoinbaseParser {
     }
     const trade: Trade = {
       source: this.sourceId,
-      symbol: product,
+      symbol: this.toTopic(product),
       tradeId: String(id),
       price: Number(m.price),
       qty: Number(m.size),
@@ -173,7 +175,7 @@ export class CoinbaseParser {
         this.sink.bad('bad_subscriptions', frame);
         return;
       }
-      if (!ids.every(isSymbol)) {
+      if (!ids.every((id) => typeof id === 'string' && isSymbol(this.toTopic(id)))) {
         this.sink.bad('bad_symbol', frame);
         return;
       }
@@ -184,16 +186,22 @@ export class CoinbaseParser {
     const { subscribed, unsubscribed } = this.subscriptions.update(list);
     for (const symbol of unsubscribed) {
       this.products.delete(symbol);
-      this.sink.control({ type: 'UPSTREAM.UNSUBSCRIBED', symbol });
+      this.sink.control({ type: 'UPSTREAM.UNSUBSCRIBED', symbol: this.toTopic(symbol) });
     }
-    for (const symbol of subscribed) this.sink.control({ type: 'UPSTREAM.SUBSCRIBED', symbol });
+    for (const symbol of subscribed)
+      this.sink.control({ type: 'UPSTREAM.SUBSCRIBED', symbol: this.toTopic(symbol) });
   }
 
   private reject(m: Json): void {
     const message = typeof m.message === 'string' ? m.message : '';
     const reason = typeof m.reason === 'string' ? m.reason : '';
     const text = message && reason ? `${message}: ${reason}` : message || reason || 'error without message';
-    this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: this.subscriptions.rejected(text), text });
+    const product = this.subscriptions.rejected(text);
+    this.sink.control({
+      type: 'UPSTREAM.REJECTED',
+      symbol: product === null ? null : this.toTopic(product),
+      text,
+    });
   }
 
   /** The frame's product id, or null once the frame has been reported as bad. */
@@ -204,7 +212,7 @@ export class CoinbaseParser {
       return null;
     }
     // It becomes a topic level: `BTC/USD` or `#` would publish somewhere else entirely.
-    if (!isSymbol(product)) {
+    if (!isSymbol(this.toTopic(product))) {
       this.sink.bad('bad_symbol', frame);
       return null;
     }

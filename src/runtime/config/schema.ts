@@ -24,7 +24,24 @@ export const backoffSchema = z
 /** Symbols look like `BTC-USD`: what topics use, one MQTT topic level. */
 const symbol = z.string().regex(SYMBOL_PATTERN, SYMBOL_RULE);
 
-export const sourceSchema = z.strictObject({
+/**
+ * `["BTC-USD"]`, or `{"BTC-USD": "XBT/USD"}` to give the venue its own name for a symbol while
+ * topics keep one naming. Parsed into `symbols` (topic names) and `venueSymbols` (the renames).
+ */
+const symbolsSchema = z
+  .union([
+    z.array(symbol).min(1),
+    z
+      .record(symbol, z.string().min(1, "the venue's name for a symbol must not be empty"))
+      .refine((m) => Object.keys(m).length > 0, 'name at least one symbol')
+      .refine(
+        (m) => new Set(Object.values(m)).size === Object.keys(m).length,
+        'two symbols map to one venue name',
+      ),
+  ])
+  .default(['BTC-USD', 'ETH-USD']);
+
+const sourceObject = z.strictObject({
   id: z.string().regex(SOURCE_ID_PATTERN, SOURCE_ID_RULE),
   kind: z
     .string()
@@ -38,12 +55,20 @@ export const sourceSchema = z.strictObject({
     .refine((u) => /^wss?:\/\//.test(u), 'url must start with ws:// or wss://')
     .default('ws://127.0.0.1:5000/ws'),
   token: z.string().default(''),
-  symbols: z.array(symbol).min(1).default(['BTC-USD', 'ETH-USD']),
+  symbols: symbolsSchema,
   alwaysOn: z.boolean().default(false),
   backoff: backoffSchema.default({ initialDelayMs: 1000, maxDelayMs: 30_000, multiplier: 2, jitter: 0.2 }),
   staleAfterMs: z.number().int().min(100).default(15_000),
   lingerMs: z.number().int().min(0).default(2000),
 });
+
+export const sourceSchema = sourceObject.transform(({ symbols, ...rest }) => ({
+  ...rest,
+  symbols: Array.isArray(symbols) ? symbols : Object.keys(symbols),
+  venueSymbols: Array.isArray(symbols)
+    ? {}
+    : Object.fromEntries(Object.entries(symbols).filter(([t, v]) => t !== v)),
+}));
 
 export const configSchema = z.strictObject({
   mqtt: z
