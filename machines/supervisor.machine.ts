@@ -12,7 +12,13 @@ export interface SupervisorInput {
 
 export interface SupervisorContext {
   sources: Record<string, SupervisedSource>;
+  /** Demand last routed to each connector, so a restarted one starts with it. */
+  demand: Record<string, string[]>;
+  /** Times each connector was restarted after failing. */
+  restarts: Record<string, number>;
 }
+
+const CHILD_ERROR = 'xstate.error.actor.';
 
 export type SupervisorEvent =
   | { type: 'SOURCE.ADD'; source: SupervisedSource }
@@ -70,8 +76,21 @@ export const supervisorMachine = setup({
       enqueue.sendTo('subscriptions', { type: 'SOURCE.REMOVE', id: event.id });
     }),
     forwardDemand: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'DEMAND.CHANGED' || !(event.source in context.sources)) return;
+      if (event.type !== 'DEMAND.CHANGED' || !Object.hasOwn(context.sources, event.source)) return;
+      enqueue.assign({ demand: { ...context.demand, [event.source]: event.symbols } });
       enqueue.sendTo(event.source, { type: 'DEMAND', symbols: event.symbols });
+    }),
+    /**
+     * A connector that failed (an uncaught error in it) is replaced by a fresh one with the same
+     * id and the current demand, so one source's bug never stops the others or the server.
+     */
+    restartConnector: enqueueActions(({ context, event, enqueue }) => {
+      const id = event.type.slice(CHILD_ERROR.length);
+      const source = Object.hasOwn(context.sources, id) ? context.sources[id] : undefined;
+      if (!source) return;
+      enqueue.assign({ restarts: { ...context.restarts, [id]: (context.restarts[id] ?? 0) + 1 } });
+      enqueue.stopChild(id);
+      enqueue.spawnChild('connector', { id, input: { source, wanted: context.demand[id] ?? [] } });
     }),
     stopAll: enqueueActions(({ context, enqueue }) => {
       for (const id of Object.keys(context.sources)) enqueue.sendTo(id, { type: 'STOP' });
@@ -83,6 +102,8 @@ export const supervisorMachine = setup({
     'Owns one connector per source and the refcount actor that turns MQTT demand into upstream demand.',
   context: ({ input }) => ({
     sources: Object.fromEntries(input.sources.map((s) => [s.sourceId, s])),
+    demand: {},
+    restarts: {},
   }),
   initial: 'running',
   states: {
@@ -93,6 +114,7 @@ export const supervisorMachine = setup({
         'SOURCE.ADD': { guard: 'isNewSource', actions: 'addSource' },
         'SOURCE.REMOVE': { guard: 'isKnownSource', actions: 'removeSource' },
         'DEMAND.CHANGED': { actions: 'forwardDemand' },
+        'xstate.error.actor.*': { actions: 'restartConnector' },
         SHUTDOWN: { target: 'stopped' },
       },
     },

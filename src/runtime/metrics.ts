@@ -15,6 +15,8 @@ export interface MetricsInputs {
   authStats: MqttAuth['stats'];
   mqttClients: () => number;
   mqttSubscriptions: () => number;
+  /** Times each connector was replaced after failing (the supervisor's count). */
+  connectorRestarts: () => Readonly<Record<string, number>>;
 }
 
 export interface Metrics {
@@ -167,6 +169,15 @@ export function createMetrics(inputs: MetricsInputs): Metrics {
     'Open upstream connections that were lost (connection.lost).',
     ['source'],
     perSource((emit, source, s) => emit({ source }, s.connectionsLost)),
+  );
+  readCounter(
+    registry,
+    'dataserver_connector_restarts_total',
+    'Connectors replaced by the supervisor after an uncaught error.',
+    ['source'],
+    (emit) => {
+      for (const [source, n] of Object.entries(inputs.connectorRestarts())) emit({ source }, n);
+    },
   );
   readCounter(
     registry,

@@ -133,8 +133,17 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
       });
     }
   };
+  let restarts: Readonly<Record<string, number>> = {};
   supervisor.subscribe({
-    next: watchChildren,
+    next: (snapshot) => {
+      watchChildren();
+      if (snapshot.context.restarts === restarts) return;
+      for (const [source, n] of Object.entries(snapshot.context.restarts)) {
+        if (n !== restarts[source])
+          logger.child({ source }).error({ restarts: n }, 'connector failed and was restarted');
+      }
+      restarts = snapshot.context.restarts;
+    },
     error: (err) => logger.error({ err }, 'supervisor failed'),
   });
   supervisor.start();
@@ -197,6 +206,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     authStats: auth.stats,
     mqttClients: () => broker.aedes.connectedClients,
     mqttSubscriptions: () => countSubscriptions(broker.aedes),
+    connectorRestarts: () => supervisor.getSnapshot().context.restarts,
   });
 
   let http: HttpServer | undefined;

@@ -113,4 +113,38 @@ describe('supervisor and refcount actors', () => {
     s.actor.send({ type: 'SHUTDOWN' });
     for (const c of children) expect(c?.getSnapshot().value).toBe('stopped');
   });
+
+  it('replace a connector that fails with a fresh one holding the same demand, leaving the others alone', () => {
+    const transport = fromCallback<TransportCommand, TransportInput, TransportEvent>(() => () => {});
+    // A connector with a bug: acknowledging a subscription throws.
+    const broken = connectorMachine.provide({
+      actors: { transport },
+      actions: {
+        applyControl: () => {
+          throw new Error('bug in a connector');
+        },
+      },
+    });
+    const actor = createActor(supervisorMachine.provide({ actors: { connector: broken } }), {
+      input: { sources: [source('a'), source('b')] },
+    }).start();
+    (actor.system.get('subscriptions') as AnyActorRef).send({
+      type: 'CLIENT.SUBSCRIBE',
+      clientId: 'c1',
+      filters: ['trades/+/BTC-USD'],
+    });
+    const first = actor.getSnapshot().children.a as AnyActorRef;
+    const other = actor.getSnapshot().children.b as AnyActorRef;
+    first.send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'BTC-USD' });
+
+    expect(first.getSnapshot().status).toBe('error');
+    expect(actor.getSnapshot().status).toBe('active');
+    const replacement = actor.getSnapshot().children.a as AnyActorRef;
+    expect(replacement).not.toBe(first);
+    expect(replacement.getSnapshot().status).toBe('active');
+    expect(replacement.getSnapshot().context.wanted).toEqual(['BTC-USD']);
+    expect(actor.getSnapshot().context.restarts).toEqual({ a: 1 });
+    expect(actor.getSnapshot().children.b).toBe(other);
+    expect(other.getSnapshot().status).toBe('active');
+  });
 });
