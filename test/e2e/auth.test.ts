@@ -4,7 +4,7 @@ import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { hashPassword } from '../../src/broker/index.js';
 import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
 import { RecordingClient } from '../helpers/mqtt.js';
-import { silentLogger, testConfig } from '../helpers/server.js';
+import { silentLogger } from '../helpers/server.js';
 
 /** A server with mqtt.auth on, over TCP and WebSocket, fed by the real simulator. */
 describe('MQTT authentication and entitlements', () => {
@@ -17,11 +17,11 @@ describe('MQTT authentication and entitlements', () => {
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, rate: 50 });
     const cheap = { N: 1024, r: 8, p: 1 };
-    const base = testConfig(sim.url);
     const config = parseConfig({
-      ...base,
       mqtt: {
-        ...base.mqtt,
+        host: '127.0.0.1',
+        port: 0,
+        wsPort: 0,
         auth: {
           users: [
             { username: 'alice', passwordHash: await hashPassword('alice-secret', cheap) },
@@ -33,6 +33,8 @@ describe('MQTT authentication and entitlements', () => {
           ],
         },
       },
+      http: { host: '127.0.0.1', port: 0 },
+      sources: [{ id: 'blockchain', url: sim.url, lingerMs: 0 }],
     });
     server = await createServer(config, silentLogger);
   });
