@@ -116,15 +116,14 @@ export function orderId(tradeId: number, role: 'maker' | 'taker'): string {
 
 /**
  * A `match` (or `last_match`). `side` is the MAKER's: the opposite of the aggressor's side that
- * the market (and Blockchain.com) reports. `sequence` is the product's, plus the connection's
- * offset from `gap` faults.
+ * the market (and Blockchain.com) reports. `sequence` is the product's, the same on every connection.
  */
-export function matchMessage(trade: TradeEvent, type: 'match' | 'last_match', offset = 0): string {
+export function matchMessage(trade: TradeEvent, type: 'match' | 'last_match'): string {
   const tradeId = Number(trade.tradeId);
   return JSON.stringify({
     type,
     trade_id: tradeId,
-    sequence: trade.sequence + offset,
+    sequence: trade.sequence,
     maker_order_id: orderId(tradeId, 'maker'),
     taker_order_id: orderId(tradeId, 'taker'),
     time: trade.timestamp,
@@ -136,10 +135,10 @@ export function matchMessage(trade: TradeEvent, type: 'match' | 'last_match', of
   });
 }
 
-export function heartbeatMessage(beat: Extract<HeartbeatEvent, { symbol: string }>, offset = 0): string {
+export function heartbeatMessage(beat: Extract<HeartbeatEvent, { symbol: string }>): string {
   return JSON.stringify({
     type: 'heartbeat',
-    sequence: beat.sequence + offset,
+    sequence: beat.sequence,
     last_trade_id: beat.lastTradeId,
     product_id: beat.symbol,
     time: beat.timestamp,

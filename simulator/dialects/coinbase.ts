@@ -1,5 +1,5 @@
 import type { Delivery, HeartbeatEvent, TradeEvent } from '../events.js';
-import type { MarketChannel } from '../exchange.js';
+import type { Exchange, MarketChannel, Subscriber } from '../exchange.js';
 import {
   COINBASE_GARBAGE,
   type CoinbaseChannel,
@@ -22,17 +22,86 @@ const exchangeChannel = (channel: CoinbaseChannel, symbol: string): MarketChanne
 const defined = <T>(value: T | undefined): value is T => value !== undefined;
 
 /**
+ * One `gap` fault at work: matches lost on their way to one connection. Subscribed to the
+ * products' matches in the connection's place, it swallows the first match of any of them, and
+ * every later match of that product until the product's next heartbeat tick; then it gives the
+ * products back. Losing only the first would hide the loss from a client that checks heartbeats:
+ * a later match before the heartbeat moves its baseline past the lost one.
+ */
+class Loss implements Subscriber {
+  /** The product whose matches are being lost, once a match has been. */
+  private claimed: string | undefined;
+  private readonly held: Set<string>;
+  private lost = 0;
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly connection: Subscriber,
+    products: readonly string[],
+    private readonly finished: (product: string, lost: number) => void,
+  ) {
+    this.held = new Set(products);
+    for (const symbol of products) {
+      // In before the connection is out: the feed never goes idle, its schedule is untouched.
+      exchange.subscribe(this, { channel: 'trades', symbol });
+      exchange.subscribe(this, { channel: 'heartbeat', symbol });
+      exchange.unsubscribe(connection, { channel: 'trades', symbol });
+    }
+  }
+
+  /** Whether any match has been lost yet. */
+  get started(): boolean {
+    return this.claimed !== undefined;
+  }
+
+  sendTrade(trade: TradeEvent): boolean {
+    if (this.claimed === undefined) {
+      this.claimed = trade.symbol;
+      // Other feeds than the one publishing now: safe to change while it iterates its own.
+      for (const symbol of this.held) if (symbol !== trade.symbol) this.giveBack(symbol);
+    }
+    if (trade.symbol !== this.claimed) return this.connection.sendTrade(trade);
+    this.lost++;
+    return false;
+  }
+
+  sendHeartbeat(beat: HeartbeatEvent): void {
+    if (beat.symbol === undefined || beat.symbol !== this.claimed) return;
+    this.giveBack(beat.symbol);
+    this.finished(beat.symbol, this.lost);
+  }
+
+  /** Gives every product back now, whatever was lost so far. */
+  cancel(): void {
+    for (const symbol of this.held) this.giveBack(symbol);
+  }
+
+  private giveBack(symbol: string): void {
+    if (!this.held.delete(symbol)) return;
+    this.exchange.subscribe(this.connection, { channel: 'trades', symbol });
+    this.exchange.unsubscribe(this, { channel: 'trades', symbol });
+    this.exchange.unsubscribe(this, { channel: 'heartbeat', symbol });
+  }
+}
+
+/**
  * The Coinbase Exchange dialect on one connection. Numbering is the venue's: each product's
- * `sequence` is the same on every connection, so a `gap` fault shifts this connection's numbers
- * of one product instead. A client that sends no subscribe in time is closed, as the venue does.
+ * `sequence` is the same on every connection. A `gap` fault loses matches on the way, as the
+ * venue's feed does: the next match of a product the client has already had a match of (its
+ * baseline), and that product's matches until its next heartbeat, whose `last_trade_id` then runs
+ * ahead of the last match the client saw. Lost matches are neither sent nor in the sent log; while
+ * they are being lost the product is missing from the connection's status. A client that sends no
+ * subscribe in time is closed, as the venue does.
  */
 export class CoinbaseSession implements Session {
   readonly dialect = 'coinbase';
   readonly seqnum = null;
-  /** Per product, how far this connection's sequences run ahead of the venue's (`gap` faults). */
-  private readonly offsets = new Map<string, number>();
-  /** Sequences to skip on the next numbered message. */
-  private skipPending = 0;
+  /** Products this connection has sent a match of since it subscribed them: the client's baselines. */
+  private readonly matched = new Set<string>();
+  /** `gap` faults waiting for a product with a baseline. */
+  private gapsPending = 0;
+  private loss: Loss | undefined;
+  private ended = false;
   private garbageCursor = 0;
   private readonly subscribeTimer: NodeJS.Timeout;
 
@@ -45,46 +114,76 @@ export class CoinbaseSession implements Session {
   }
 
   trade(trade: TradeEvent, delivery: Delivery): Framed {
-    const offset = this.offset(trade.symbol);
-    const number = trade.sequence + offset;
-    if (delivery === 'last') return { text: matchMessage(trade, 'last_match', offset), number };
-    if (offset !== 0) return { text: matchMessage(trade, 'match', offset), number };
+    if (!this.matched.has(trade.symbol)) {
+      this.matched.add(trade.symbol);
+      // Not now: the feed is iterating its subscribers, and a loss would join them for this trade.
+      if (this.gapsPending > 0) queueMicrotask(() => this.startLoss());
+    }
+    const number = trade.sequence;
+    if (delivery === 'last') return { text: matchMessage(trade, 'last_match'), number };
     trade.bodies.coinbase ??= matchMessage(trade, 'match');
     return { text: trade.bodies.coinbase, number };
   }
 
   heartbeat(beat: HeartbeatEvent): string | undefined {
-    return beat.symbol === undefined ? undefined : heartbeatMessage(beat, this.offset(beat.symbol));
+    return beat.symbol === undefined ? undefined : heartbeatMessage(beat);
   }
 
   garbage(): string {
     return COINBASE_GARBAGE[this.garbageCursor++ % COINBASE_GARBAGE.length] ?? '';
   }
 
+  /** The `gap` fault: matches get lost, once a product has a baseline (see the class comment). */
   skip(): void {
-    this.skipPending++;
+    this.gapsPending++;
+    this.startLoss();
   }
 
   /** The venue's sequence moves on without us: a lost message is a gap by itself. */
   lost(): void {}
 
   end(): void {
+    this.ended = true;
     clearTimeout(this.subscribeTimer);
+    this.loss?.cancel();
+    this.loss = undefined;
   }
 
   receive(text: string): void {
     const request = parseCoinbaseRequest(text, this.link.context.exchange.symbols);
-    if (isFailure(request)) this.fail(request.type, request.reason);
-    else if (request.type === 'subscribe') this.subscribe(request);
+    if (isFailure(request)) {
+      this.fail(request.type, request.reason);
+      return;
+    }
+    // A request deals with what the connection holds: a loss at work gives its products back first.
+    this.stopLoss();
+    if (request.type === 'subscribe') this.subscribe(request);
     else this.unsubscribe(request);
+    this.startLoss();
   }
 
-  /** The product's offset, taking any pending skips. */
-  private offset(symbol: string): number {
-    const offset = (this.offsets.get(symbol) ?? 0) + this.skipPending;
-    if (this.skipPending > 0) this.offsets.set(symbol, offset);
-    this.skipPending = 0;
-    return offset;
+  /** Starts losing matches for a pending `gap` fault, once some product has a baseline. */
+  private startLoss(): void {
+    if (this.ended || this.loss !== undefined || this.gapsPending === 0) return;
+    const { exchange } = this.link.context;
+    const { subscriber } = this.link;
+    const products = exchange.symbolsOf(subscriber, 'trades').filter((s) => this.matched.has(s));
+    if (products.length === 0) return;
+    this.gapsPending--;
+    this.loss = new Loss(exchange, subscriber, products, (product, lost) => {
+      this.loss = undefined;
+      this.link.log.debug({ product, lost }, 'gap: matches lost until the heartbeat');
+      // Not now: the feed is iterating its heartbeat subscribers.
+      queueMicrotask(() => this.startLoss());
+    });
+  }
+
+  /** Gives back the products of a loss at work; one that has lost nothing yet is still owed. */
+  private stopLoss(): void {
+    if (this.loss === undefined) return;
+    if (!this.loss.started) this.gapsPending++;
+    this.loss.cancel();
+    this.loss = undefined;
   }
 
   private subscribe(request: CoinbaseRequest): void {
@@ -105,6 +204,8 @@ export class CoinbaseSession implements Session {
           channel === 'matches'
         ) {
           added.add(symbol);
+          // Newly in the list: the client starts this product afresh, from its next match.
+          this.matched.delete(symbol);
         }
       }
     }
@@ -127,6 +228,8 @@ export class CoinbaseSession implements Session {
       for (const symbol of symbols ?? held)
         exchange.unsubscribe(subscriber, exchangeChannel(channel, symbol));
     }
+    const matching = exchange.symbolsOf(subscriber, 'trades');
+    for (const symbol of this.matched) if (!matching.includes(symbol)) this.matched.delete(symbol);
     this.sendSubscriptions();
     this.link.log.debug({ channels: Object.fromEntries(request.channels) }, 'unsubscribed');
   }

@@ -9,28 +9,29 @@ import {
   chartStates,
   chartTransitions,
   coverageRecorder,
+  DIALECTS,
+  type Dialect,
   generatePaths,
   leaf,
-  MODEL_INPUT,
   type ModelEvent,
   type ModelPath,
+  modelInput,
   serialize,
   UNREALIZABLE,
 } from './model.js';
 
 /**
- * Model-based tests of the connector chart: paths generated from the machine definition
- * (xstate/graph), each replayed against the REAL WebSocket transport and the REAL simulator,
- * whose fault controls produce the events the path calls for.
+ * Model-based tests of the connector chart, once per dialect: paths generated from the machine
+ * definition (xstate/graph), each replayed against the REAL WebSocket transport and the REAL
+ * simulator's face for that dialect, whose fault controls produce the events the path calls for.
  */
-const generated = generatePaths();
-const { candidates, states: modelStates } = generated;
-// The cover set (every transition), then the shortest path to every state the model reaches;
-// MODEL_PATHS=cover runs the cover set alone (seconds instead of tens of seconds).
-const paths =
-  process.env.MODEL_PATHS === 'cover' ? generated.paths : [...generated.paths, ...generated.toEveryState];
-const realized = { transitions: new Set<string>(), states: new Set<string>() };
 const silent = pino({ level: 'silent' });
+
+/** The simulator's face speaking each dialect. */
+const urlOf: Record<Dialect, (sim: Simulator) => string> = {
+  blockchain: (sim) => sim.url,
+  coinbase: (sim) => sim.coinbaseUrl,
+};
 
 type ConnectorActor = Actor<typeof connectorMachine>;
 
@@ -94,9 +95,8 @@ function rejectArming(path: ModelPath): Map<number, string[]> {
   return arm;
 }
 
-let dropKind = 0;
 /** Makes `event` happen in the real world (or lets it happen by itself: acks, timers, opens). */
-function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator): void {
+function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator, run: Run): void {
   const state = leaf(actor.getSnapshot());
   switch (event.type) {
     case 'TRANSPORT.CLOSED':
@@ -105,11 +105,14 @@ function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator): void
       } else {
         // Every way a connection can die: close frame, TCP reset, and the zombie socket.
         const kinds = ['abrupt', 'graceful', 'stall'] as const;
-        const kind = kinds[dropKind++ % kinds.length] as (typeof kinds)[number];
+        const kind = kinds[run.drops++ % kinds.length] as (typeof kinds)[number];
         sim.fault(kind === 'stall' ? { kind, seconds: 2 } : { kind });
       }
       return;
     case 'UPSTREAM.GAP':
+      // Blockchain.com: the next message skips a seqnum. Coinbase: a product's matches are lost
+      // once the connector has had one (its baseline) until the product's next heartbeat, whose
+      // last_trade_id shows it: a trade and a heartbeat later, tens of ms at the rates used here.
       sim.fault({ kind: 'gap' });
       return;
     case 'DEMAND':
@@ -123,7 +126,16 @@ function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator): void
   }
 }
 
-async function runPath(path: ModelPath): Promise<void> {
+/** One dialect's run: its paths, and what the real connectors went through. */
+interface Run {
+  dialect: Dialect;
+  /** Connections dropped so far, to take turns among the ways to drop one. */
+  drops: number;
+  transitions: Set<string>;
+  states: Set<string>;
+}
+
+async function runPath(path: ModelPath, run: Run): Promise<void> {
   const sim = await startSimulator({ port: 0, rate: 50, heartbeatIntervalMs: 40 });
   const recorder = coverageRecorder();
   const observed = new Observed();
@@ -131,8 +143,9 @@ async function runPath(path: ModelPath): Promise<void> {
     logger: silent,
     sink: () => ({ trade() {}, bad() {}, duplicate() {} }),
   });
+  const input = modelInput(run.dialect);
   const actor = createActor(connectorMachine.provide({ actors: { transport } }), {
-    input: { ...MODEL_INPUT, source: { ...MODEL_INPUT.source, url: sim.url } },
+    input: { ...input, source: { ...input.source, url: urlOf[run.dialect](sim) } },
     inspect: (e) => {
       recorder.inspect(e);
       observed.inspect(e);
@@ -143,15 +156,15 @@ async function runPath(path: ModelPath): Promise<void> {
     actor.start();
     for (const [i, step] of path.steps.entries()) {
       for (const symbol of arming.get(i) ?? []) sim.fault({ kind: 'reject', symbol });
-      realize(step.event, actor, sim);
+      realize(step.event, actor, sim, run);
       await observed.next(step.event.type, serialize(step.state), `step ${i + 1} (${step.event.type})`);
     }
   } finally {
     actor.stop();
     await sim.close();
   }
-  for (const t of recorder.transitions) realized.transitions.add(t);
-  for (const s of recorder.states) realized.states.add(s);
+  for (const t of recorder.transitions) run.transitions.add(t);
+  for (const s of recorder.states) run.states.add(s);
 }
 
 const describePath = (p: ModelPath) =>
@@ -159,32 +172,42 @@ const describePath = (p: ModelPath) =>
     .map((s) => s.event.type.replace('xstate.after.', 'after ').replace(/\.connector.*$/, ''))
     .join(' → ');
 
-describe('connector chart, model-based against the real transport and simulator', () => {
-  afterAll(() => {
-    const all = [...chartTransitions().keys()];
-    const realizable = all.filter((k) => !UNREALIZABLE(k));
-    const covered = realizable.filter((k) => realized.transitions.has(k));
-    const states = chartStates();
-    console.log(
-      `model: ${modelStates} abstract states, ${candidates} candidate paths, ${paths.length} paths run; ` +
-        `chart states covered ${states.filter((s) => realized.states.has(s)).length}/${states.length}, ` +
-        `transitions covered ${covered.length}/${realizable.length} ` +
-        `(+${all.length - realizable.length} transport-start-failure transitions covered by the logic tests only)`,
-    );
-  });
+for (const dialect of DIALECTS) {
+  const generated = generatePaths(dialect);
+  const { candidates, states: modelStates } = generated;
+  // The cover set (every transition), then the shortest path to every state the model reaches;
+  // MODEL_PATHS=cover runs the cover set alone (seconds instead of tens of seconds).
+  const paths =
+    process.env.MODEL_PATHS === 'cover' ? generated.paths : [...generated.paths, ...generated.toEveryState];
+  const run: Run = { dialect, drops: 0, transitions: new Set(), states: new Set() };
 
-  for (const [i, path] of paths.entries()) {
-    it(`path ${i + 1}: ${describePath(path)}`, async () => {
-      await runPath(path);
+  describe(`connector chart (${dialect}), model-based against the real transport and simulator`, () => {
+    afterAll(() => {
+      const all = [...chartTransitions().keys()];
+      const realizable = all.filter((k) => !UNREALIZABLE(k));
+      const covered = realizable.filter((k) => run.transitions.has(k));
+      const states = chartStates();
+      console.log(
+        `model (${dialect}): ${modelStates} abstract states, ${candidates} candidate paths, ` +
+          `${paths.length} paths run (${generated.paths.length} cover set); ` +
+          `chart states covered ${states.filter((s) => run.states.has(s)).length}/${states.length}, ` +
+          `transitions covered ${covered.length}/${realizable.length} ` +
+          `(+${all.length - realizable.length} transport-start-failure transitions covered by the logic tests only)`,
+      );
     });
-  }
 
-  it('reached every state and every realizable transition of the chart', () => {
-    const missing = [...chartTransitions().keys()].filter(
-      (k) => !UNREALIZABLE(k) && !realized.transitions.has(k),
-    );
-    expect(missing).toEqual([]);
-    expect(chartStates().filter((s) => !realized.states.has(s))).toEqual([]);
+    for (const [i, path] of paths.entries()) {
+      it(`path ${i + 1}: ${describePath(path)}`, async () => {
+        await runPath(path, run);
+      });
+    }
+
+    it('reached every state and every realizable transition of the chart', () => {
+      const missing = [...chartTransitions().keys()].filter(
+        (k) => !UNREALIZABLE(k) && !run.transitions.has(k),
+      );
+      expect(missing).toEqual([]);
+      expect(chartStates().filter((s) => !run.states.has(s))).toEqual([]);
+    });
   });
-});
-
+}

@@ -14,25 +14,32 @@ import { type ConnectorEvent, type ConnectorInput, connectorMachine } from '../.
  * The model of the connector chart used to generate test paths: the machine itself, an input
  * small enough to explore exhaustively, and for each state only the events the real world can
  * produce there (acks come back in request order, a rejection answers the oldest request, ...).
+ * What the real world can produce depends on the venue's dialect, so the model is per dialect.
  */
 export type ConnectorSnapshot = SnapshotFrom<typeof connectorMachine>;
+
+/** The dialects the model-based tests run against (a `kind` of source, a face of the simulator). */
+export const DIALECTS = ['blockchain', 'coinbase'] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 export const SYMBOLS = ['BTC-USD', 'ETH-USD'] as const;
 export const [A, B] = SYMBOLS;
 
-export const MODEL_INPUT: ConnectorInput = {
-  source: {
-    sourceId: 'model',
-    kind: 'blockchain',
-    url: 'ws://127.0.0.1:1/ws',
-    token: '',
-    staleAfterMs: 400,
-    symbols: [...SYMBOLS],
-    backoff: { initialDelayMs: 40, maxDelayMs: 40, multiplier: 1, jitter: 0, maxAttempts: 2 },
-  },
-  wanted: [A],
-  stableAfterMs: 300,
-};
+export function modelInput(dialect: Dialect): ConnectorInput {
+  return {
+    source: {
+      sourceId: 'model',
+      kind: dialect,
+      url: 'ws://127.0.0.1:1/ws',
+      token: '',
+      staleAfterMs: 400,
+      symbols: [...SYMBOLS],
+      backoff: { initialDelayMs: 40, maxDelayMs: 40, multiplier: 1, jitter: 0, maxAttempts: 2 },
+    },
+    wanted: [A],
+    stableAfterMs: 300,
+  };
+}
 
 export const AFTER_BACKOFF = 'xstate.after.backoff.connector.backoff';
 export const AFTER_STABLE = 'xstate.after.stablePeriod.connector.session.subscribed';
@@ -58,44 +65,62 @@ export function serialize(s: ConnectorSnapshot): string {
 const firstIn = (s: ConnectorSnapshot, state: string) =>
   SYMBOLS.find((sym) => s.context.symbols[sym] === state);
 
-/** The events the outside world can produce in state `s`. */
-export function possibleEvents(s: ConnectorSnapshot): ModelEvent[] {
-  const demands: ModelEvent[] = [
-    { type: 'DEMAND', symbols: [A] },
-    { type: 'DEMAND', symbols: [A, B] },
-    { type: 'DEMAND', symbols: [] },
-  ];
-  const stop: ModelEvent = { type: 'STOP' };
-  const closed: ModelEvent = { type: 'TRANSPORT.CLOSED', reason: 'model' };
-  const gap: ModelEvent = { type: 'UPSTREAM.GAP', expected: 0, received: 0 };
-  const state = leaf(s);
-  switch (state) {
-    case 'connecting':
-      return [{ type: 'TRANSPORT.OPEN' }, closed, ...demands, stop];
-    case 'subscribing':
-    case 'resubscribing':
-    case 'subscribed': {
-      const out: ModelEvent[] = [closed, gap, ...demands, stop];
-      // The venue answers requests in order; with both kinds in flight the order is unknown,
-      // so the model only lets answers arrive when one kind is pending.
-      const subscribing = firstIn(s, 'subscribing');
-      const unsubscribing = firstIn(s, 'unsubscribing');
-      if (subscribing && !unsubscribing) {
-        out.push({ type: 'UPSTREAM.SUBSCRIBED', symbol: subscribing });
-        out.push({ type: 'UPSTREAM.REJECTED', symbol: subscribing, text: 'model' });
+/**
+ * The events the outside world can produce in state `s`, for a venue speaking `dialect`.
+ *
+ * Coinbase differs in two ways. A gap is a trade lost on the way, which its parser (gaps from
+ * heartbeats) only sees once it has had a trade of a subscribed product: so only in `subscribed`
+ * with a symbol subscribed, and none being released (a loss landing on the product released would
+ * never show: its baseline goes with the release). And an `error` answers a whole request, naming
+ * no request: the parser rejects the one product its text names, and the other products of that
+ * request would never be answered; so a rejection is only modelled for a symbol alone in its request.
+ */
+export function possibleEvents(dialect: Dialect): (s: ConnectorSnapshot) => ModelEvent[] {
+  return (s) => {
+    const demands: ModelEvent[] = [
+      { type: 'DEMAND', symbols: [A] },
+      { type: 'DEMAND', symbols: [A, B] },
+      { type: 'DEMAND', symbols: [] },
+    ];
+    const stop: ModelEvent = { type: 'STOP' };
+    const closed: ModelEvent = { type: 'TRANSPORT.CLOSED', reason: 'model' };
+    const gap: ModelEvent = { type: 'UPSTREAM.GAP', expected: 0, received: 0 };
+    const state = leaf(s);
+    switch (state) {
+      case 'connecting':
+        return [{ type: 'TRANSPORT.OPEN' }, closed, ...demands, stop];
+      case 'subscribing':
+      case 'resubscribing':
+      case 'subscribed': {
+        const subscribing = firstIn(s, 'subscribing');
+        const unsubscribing = firstIn(s, 'unsubscribing');
+        const gapPossible =
+          dialect === 'blockchain' ||
+          (state === 'subscribed' && firstIn(s, 'subscribed') !== undefined && !unsubscribing);
+        const out: ModelEvent[] = [closed, ...(gapPossible ? [gap] : []), ...demands, stop];
+        // The venue answers requests in order; with both kinds in flight the order is unknown,
+        // so the model only lets answers arrive when one kind is pending.
+        if (subscribing && !unsubscribing) {
+          out.push({ type: 'UPSTREAM.SUBSCRIBED', symbol: subscribing });
+          // Alone in `subscribing` with none released: alone in its request, whose other symbols
+          // would still await its one answer (subscribing, or unsubscribing if released since).
+          const alone = SYMBOLS.filter((sym) => s.context.symbols[sym] === 'subscribing').length === 1;
+          if (dialect === 'blockchain' || alone)
+            out.push({ type: 'UPSTREAM.REJECTED', symbol: subscribing, text: 'model' });
+        }
+        if (unsubscribing && !subscribing) out.push({ type: 'UPSTREAM.UNSUBSCRIBED', symbol: unsubscribing });
+        // Answers arrive within milliseconds; a timer of hundreds only fires once none is pending.
+        if (state === 'subscribed' && !unsubscribing) out.push({ type: AFTER_STABLE });
+        return out;
       }
-      if (unsubscribing && !subscribing) out.push({ type: 'UPSTREAM.UNSUBSCRIBED', symbol: unsubscribing });
-      // Answers arrive within milliseconds; a timer of hundreds only fires once none is pending.
-      if (state === 'subscribed' && !unsubscribing) out.push({ type: AFTER_STABLE });
-      return out;
+      case 'backoff':
+        return [{ type: AFTER_BACKOFF }, ...demands, stop];
+      case 'failed':
+        return [{ type: 'RETRY' }, ...demands, stop];
+      default:
+        return [];
     }
-    case 'backoff':
-      return [{ type: AFTER_BACKOFF }, ...demands, stop];
-    case 'failed':
-      return [{ type: 'RETRY' }, ...demands, stop];
-    default:
-      return [];
-  }
+  };
 }
 
 const ANSWERS = new Set(['UPSTREAM.SUBSCRIBED', 'UPSTREAM.UNSUBSCRIBED', 'UPSTREAM.REJECTED']);
@@ -167,17 +192,18 @@ export function coverageRecorder() {
 }
 
 /**
- * Generates paths from the chart: one per (reachable state, possible event) edge, each the
- * shortest path to the state plus that event, and then keeps a small set that together take
- * every chart transition the model reaches (greedy set cover).
+ * Generates paths from the chart for `dialect`: one per (reachable state, possible event) edge,
+ * each the shortest path to the state plus that event, and then keeps a small set that together
+ * take every chart transition the model reaches (greedy set cover).
  */
-export function generatePaths(): {
+export function generatePaths(dialect: Dialect): {
   paths: ModelPath[];
   toEveryState: ModelPath[];
   candidates: number;
   states: number;
 } {
-  const options = { input: MODEL_INPUT, events: possibleEvents, serializeState: serialize };
+  const input = modelInput(dialect);
+  const options = { input, events: possibleEvents(dialect), serializeState: serialize };
   // xstate/graph's generics do not follow machines with typed `emitted` events; the logic is the same.
   const logic = connectorMachine as unknown as AnyStateMachine;
   const adjacency = getAdjacencyMap(logic, options as never) as unknown as Record<
@@ -196,7 +222,14 @@ export function generatePaths(): {
         event: s.event as ModelEvent,
         state: s.state as ConnectorSnapshot,
       }));
-      if (realizable(steps)) candidates.push({ steps, covers: replayCoverage(steps.map((s) => s.event)) });
+      if (realizable(steps))
+        candidates.push({
+          steps,
+          covers: replayCoverage(
+            input,
+            steps.map((s) => s.event),
+          ),
+        });
     }
   }
   const uncovered = new Set(candidates.flatMap((c) => [...c.covers]));
@@ -216,8 +249,8 @@ export function generatePaths(): {
   }
   // Replace each chosen path's states by a replay, so expected states come from one actor run.
   const fromEvents = (events: ModelEvent[]): ModelPath => ({
-    steps: replaySteps(events),
-    covers: replayCoverage(events),
+    steps: replaySteps(input, events),
+    covers: replayCoverage(input, events),
   });
   return {
     paths: chosen.map((p) => fromEvents(p.steps.map((s) => s.event))),
@@ -230,11 +263,11 @@ export function generatePaths(): {
   };
 }
 
-function replay(events: ModelEvent[]) {
+function replay(input: ConnectorInput, events: ModelEvent[]) {
   const recorder = coverageRecorder();
   const clock = new SimulatedClock();
   const actor = createActor(connectorMachine, {
-    input: MODEL_INPUT,
+    input,
     clock,
     inspect: recorder.inspect,
   }).start();
@@ -252,11 +285,11 @@ function replay(events: ModelEvent[]) {
   return { recorder, states };
 }
 
-function replayCoverage(events: ModelEvent[]): Set<string> {
-  return replay(events).recorder.transitions;
+function replayCoverage(input: ConnectorInput, events: ModelEvent[]): Set<string> {
+  return replay(input, events).recorder.transitions;
 }
 
-function replaySteps(events: ModelEvent[]): ModelPath['steps'] {
-  const { states } = replay(events);
+function replaySteps(input: ConnectorInput, events: ModelEvent[]): ModelPath['steps'] {
+  const { states } = replay(input, events);
   return events.map((event, i) => ({ event, state: states[i] as ConnectorSnapshot }));
 }

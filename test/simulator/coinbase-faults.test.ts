@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachKeyboard, COINBASE_GARBAGE } from '../../simulator/index.js';
+import { attachKeyboard, COINBASE_GARBAGE, FIRST_TRADE_ID, type Simulator } from '../../simulator/index.js';
 import {
+  type CoinbaseClient,
   type CoinbaseMessage,
   coinbase,
   isBeat,
@@ -47,31 +48,118 @@ describe('closes', () => {
   });
 });
 
+/** A client of `products`' matches and heartbeats that has seen 5 matches. */
+async function watching(sim: Simulator, products = ['BTC-USD']): Promise<CoinbaseClient> {
+  const c = await coinbase(h, sim);
+  c.send(subscribe(products, ['matches', 'heartbeat']));
+  await c.collect(isMatch(), 5, 'matches');
+  return c;
+}
+
+/**
+ * The heartbeats that reveal a loss as a client checking heartbeats sees it: a product's
+ * `last_trade_id` past the newest of its matches received (once one has been: the baseline).
+ */
+function revealing(c: CoinbaseClient): CoinbaseMessage[] {
+  const newest = new Map<string, number>();
+  const found: CoinbaseMessage[] = [];
+  for (const m of c.messages) {
+    const product = m.product_id as string;
+    const seen = newest.get(product);
+    if (m.type === 'match' || m.type === 'last_match') {
+      newest.set(product, Math.max(seen ?? 0, m.trade_id as number));
+    } else if (isBeat()(m) && seen !== undefined && (m.last_trade_id as number) > seen) {
+      found.push(m);
+      newest.set(product, m.last_trade_id as number);
+    }
+  }
+  return found;
+}
+
+const idsOf = (c: CoinbaseClient): number[] => c.messages.filter(isMatch()).map((m) => m.trade_id as number);
+
 describe('gap', () => {
-  it('skips one sequence on the targeted connection only; the venue numbering goes on', async () => {
-    const sim = await h.simulator();
-    const a = await matching(h, sim);
-    const b = await matching(h, sim);
-    const [aId] = sim.status().connections.map((c) => c.id);
+  it('loses matches on the targeted connection until the next heartbeat, which reveals the loss', async () => {
+    const sim = await h.simulator({ recordSent: true, heartbeatIntervalMs: 50 });
+    const a = await watching(sim);
+    const b = await watching(sim);
+    const [aId, bId] = sim.status().connections.map((c) => c.id);
     sim.fault({ kind: 'gap', connection: aId as number });
-    const count = a.messages.filter(isMatch()).length;
-    await a.collect(isMatch(), count + 20, 'matches after the gap');
-    expect(steps(a, 'BTC-USD').filter((s) => s !== 1)).toEqual([2]);
-    const lastId = a.messages.filter(isMatch()).at(-1)?.trade_id;
-    await b.find((m) => m.trade_id === lastId, 'the same trade on b');
-    expect(steps(b, 'BTC-USD').every((s) => s === 1)).toBe(true);
-    // Same trades, same ids; a's sequences run one ahead after the skip.
-    const onB = new Map(b.messages.filter(isMatch()).map((m) => [m.trade_id, m.sequence as number]));
-    const offsets = a.messages
-      .filter(isMatch())
-      .map((m) => (m.sequence as number) - (onB.get(m.trade_id) ?? NaN));
-    expect(new Set(offsets.filter((o) => !Number.isNaN(o)))).toEqual(new Set([0, 1]));
+    const reveal = await a.waitFor(() => revealing(a)[0], 'a heartbeat revealing the loss');
+    const at = a.messages.indexOf(reveal);
+    await a.waitFor((ms) => (ms.slice(at).filter(isMatch()).length >= 5 ? true : undefined), 'matches after');
+    const newest = reveal.last_trade_id as number;
+    await b.find((m) => isMatch()(m) && (m.trade_id as number) > newest + 5, 'b past the loss');
+
+    // Lost: what b got after a's last match before the heartbeat, up to the heartbeat's last_trade_id.
+    const before = a.messages.slice(0, at).filter(isMatch()).at(-1)?.trade_id as number;
+    const lost = idsOf(b).filter((id) => id > before && id <= newest);
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    expect(lost.at(-1)).toBe(newest);
+    // Otherwise a got exactly what b got, from the first to the last trade both saw.
+    const [aIds, bIds] = [idsOf(a), idsOf(b)];
+    const from = Math.max(aIds[0] as number, bIds[0] as number);
+    const to = Math.min(aIds.at(-1) as number, bIds.at(-1) as number);
+    const within = (ids: number[]) => ids.filter((id) => id >= from && id <= to);
+    expect(within(aIds)).toEqual(within(bIds).filter((id) => !lost.includes(id)));
+    // Numbering is the venue's: the same trade has the same sequence on both connections.
+    const onB = new Map(b.messages.filter(isMatch()).map((m) => [m.trade_id, m.sequence]));
+    for (const m of a.messages.filter(isMatch())) {
+      if (onB.has(m.trade_id)) expect(m.sequence).toBe(onB.get(m.trade_id));
+    }
+    // The sent log has what was sent: none of the lost matches on a, all of them on b.
+    const sentTo = (id: number | undefined) =>
+      new Set(
+        sim
+          .sent()
+          .filter((s) => s.connection === id)
+          .map((s) => Number(s.tradeId)),
+      );
+    expect(lost.filter((id) => sentTo(aId).has(id))).toEqual([]);
+    expect(lost.filter((id) => !sentTo(bId).has(id))).toEqual([]);
+    // One loss, one revealing heartbeat; b saw none.
+    await a.collect(isBeat(), a.messages.filter(isBeat()).length + 3, 'more heartbeats');
+    expect(revealing(a)).toEqual([reveal]);
+    expect(revealing(b)).toEqual([]);
     expect(sim.status().counters.seqnumsSkipped).toBe(1);
   });
 
-  it('reaches Coinbase connections from HTTP, a scenario and the keyboard alike', async () => {
-    const sim = await h.simulator();
+  it("waits for the client's baseline: a product's first match after subscribing is never lost", async () => {
+    const sim = await h.simulator({ heartbeatIntervalMs: 30 });
+    const c = await coinbase(h, sim);
+    c.send(subscribe(['BTC-USD'], ['heartbeat']));
+    await c.collect(isBeat(), 2, 'heartbeats');
+    sim.fault({ kind: 'gap' });
+    c.send(subscribe(['BTC-USD']));
+    const reveal = await c.waitFor(() => revealing(c)[0], 'a heartbeat revealing the loss');
+    // The market's first BTC trade (nobody watched it before) was delivered, then some were lost.
+    const first = c.messages.find(isMatch());
+    expect(first?.trade_id).toBe(FIRST_TRADE_ID);
+    expect(c.messages.indexOf(first as CoinbaseMessage)).toBeLessThan(c.messages.indexOf(reveal));
+  });
+
+  it('a request during a loss gives the products back: still listed, no last_match, matches again', async () => {
+    const sim = await h.simulator({ heartbeatIntervalMs: 5000 });
     const c = await matching(h, sim);
+    sim.fault({ kind: 'gap' });
+    const status = () => sim.status().connections[0]?.subscriptions;
+    // While matches are lost, the product is off the connection.
+    await eventually(() => !status()?.includes('trades:BTC-USD'), 'the loss at work');
+    const count = c.messages.filter(isMatch()).length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(c.messages.filter(isMatch()).length).toBe(count);
+    c.send(subscribe(['ETH-USD']));
+    const answer = await c.find((m) => isType('subscriptions')(m) && c.messages.indexOf(m) > count);
+    expect(answer.channels).toEqual([{ name: 'matches', product_ids: ['BTC-USD', 'ETH-USD'] }]);
+    const after = c.messages.indexOf(answer);
+    await c.waitFor((ms) => (ms.slice(after).some(isMatch('BTC-USD')) ? true : undefined), 'BTC again');
+    expect(c.messages.filter(isType('last_match')).map((m) => m.product_id)).not.toContain('BTC-USD');
+    expect(status()).toEqual(['trades:BTC-USD', 'trades:ETH-USD']);
+  });
+
+  it('reaches Coinbase connections from HTTP, a scenario and the keyboard alike: one loss each', async () => {
+    const sim = await h.simulator({ heartbeatIntervalMs: 30 });
+    const c = await watching(sim);
     expect((await control(sim, '/control/fault', { kind: 'gap' })).status).toBe(200);
     await sim.runScenario({ faults: [{ atMs: 0, fault: { kind: 'gap' } }] });
     const input = new PassThrough();
@@ -80,11 +168,10 @@ describe('gap', () => {
     input.write('p\n');
     await eventually(() => sim.status().counters.seqnumsSkipped === 3, 'three gaps applied');
     keyboard.close();
-    const skipped = () => steps(c, 'BTC-USD').reduce((sum, s) => sum + s - 1, 0);
-    // Gaps applied between two matches add up on the next one.
-    await c.waitFor(() => (skipped() >= 3 ? true : undefined), 'three skipped sequences');
-    await c.collect(isMatch(), c.messages.length + 10, 'more matches');
-    expect(skipped()).toBe(3);
+    // Faults that come while a loss is at work wait their turn: three losses, three heartbeats.
+    await c.waitFor(() => (revealing(c).length >= 3 ? true : undefined), 'three revealing heartbeats');
+    await c.collect(isBeat(), c.messages.filter(isBeat()).length + 5, 'more heartbeats');
+    expect(revealing(c)).toHaveLength(3);
   });
 });
 
