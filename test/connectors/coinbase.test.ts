@@ -493,26 +493,34 @@ describe('coinbase dialect: error → UPSTREAM.REJECTED', () => {
     expect(r.controls).toEqual([{ type: 'UPSTREAM.REJECTED', symbol: 'BTC-USDX', text }]);
   });
 
-  it('matches whole product ids: "BTC-USDX" does not name a pending "BTC-USD"', () => {
+  it('fails a request as a whole: every product of the request the error names is rejected', () => {
     const r = record();
+    r.session.subscribe(['ETH-USD']);
     r.session.subscribe(['BTC-USD', 'BTC-USDX']);
     r.session.parse(ERROR_WITH_REASON);
-    expect(r.controls).toEqual([{ type: 'UPSTREAM.REJECTED', symbol: 'BTC-USDX', text }]);
-
-    const other = record();
-    other.session.subscribe(['BTC-USD']);
-    other.session.parse(ERROR_WITH_REASON);
-    expect(other.controls).toEqual([{ type: 'UPSTREAM.REJECTED', symbol: null, text }]);
+    // "BTC-USDX" names the second request (whole words: it does not name "BTC-USD" itself).
+    expect(r.controls).toEqual([
+      { type: 'UPSTREAM.REJECTED', symbol: 'BTC-USD', text },
+      { type: 'UPSTREAM.REJECTED', symbol: 'BTC-USDX', text },
+    ]);
   });
 
-  it('is null when the text names no pending product, or more than one', () => {
-    const r = record();
-    r.session.subscribe(['BTC-USDX', 'ETH-USDX']);
-    r.session.parse(ERROR_BARE);
-    r.session.parse(
-      '{"type":"error","message":"Failed to subscribe","reason":"BTC-USDX, ETH-USDX are not valid"}',
-    );
-    expect(r.controls.map((c) => (c.type === 'UPSTREAM.REJECTED' ? c.symbol : c.type))).toEqual([null, null]);
+  it('ties an error that names nothing pending to the only pending request, else to none', () => {
+    const only = record();
+    only.session.subscribe(['BTC-USDX', 'ETH-USDX']);
+    only.session.parse(ERROR_BARE);
+    expect(only.controls.map((c) => (c.type === 'UPSTREAM.REJECTED' ? c.symbol : c.type))).toEqual([
+      'BTC-USDX',
+      'ETH-USDX',
+    ]);
+    only.session.parse(ERROR_BARE);
+    expect(only.controls.at(-1)).toMatchObject({ type: 'UPSTREAM.REJECTED', symbol: null });
+
+    const two = record();
+    two.session.subscribe(['BTC-USD']);
+    two.session.subscribe(['ETH-USD']);
+    two.session.parse(ERROR_BARE);
+    expect(two.controls).toEqual([expect.objectContaining({ type: 'UPSTREAM.REJECTED', symbol: null })]);
   });
 
   it('a product already acknowledged is no longer pending', () => {

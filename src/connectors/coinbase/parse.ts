@@ -196,12 +196,11 @@ export class CoinbaseParser {
     const message = typeof m.message === 'string' ? m.message : '';
     const reason = typeof m.reason === 'string' ? m.reason : '';
     const text = message && reason ? `${message}: ${reason}` : message || reason || 'error without message';
-    const product = this.subscriptions.rejected(text);
-    this.sink.control({
-      type: 'UPSTREAM.REJECTED',
-      symbol: product === null ? null : this.toTopic(product),
-      text,
-    });
+    const products = this.subscriptions.rejected(text);
+    if (products.length === 0) this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: null, text });
+    for (const product of products) {
+      this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: this.toTopic(product), text });
+    }
   }
 
   /** The frame's product id, or null once the frame has been reported as bad. */

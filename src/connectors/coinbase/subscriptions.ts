@@ -17,6 +17,8 @@ export class SubscriptionTracker {
   private current = new Set<string>();
   private readonly awaitingSubscribe = new Set<string>();
   private readonly awaitingUnsubscribe = new Set<string>();
+  /** Subscribe requests not yet answered, as sent: the venue fails a request as a whole. */
+  private batches: string[][] = [];
 
   /** Whether the last list held `product`. */
   has(product: string): boolean {
@@ -25,6 +27,7 @@ export class SubscriptionTracker {
 
   /** A subscribe request for `products` went out. */
   requested(products: readonly string[]): void {
+    this.batches.push([...products]);
     for (const p of products) {
       this.awaitingSubscribe.add(p);
       this.awaitingUnsubscribe.delete(p);
@@ -51,20 +54,30 @@ export class SubscriptionTracker {
       (p) => !next.has(p),
     );
     for (const p of subscribed) this.awaitingSubscribe.delete(p);
+    this.batches = this.batches
+      .map((b) => b.filter((p) => this.awaitingSubscribe.has(p)))
+      .filter((b) => b.length > 0);
     for (const p of unsubscribed) this.awaitingUnsubscribe.delete(p);
     this.current = next;
     return { subscribed, unsubscribed };
   }
 
   /**
-   * The product an error refers to: the one product awaiting a subscribe ack that its text names
-   * (as a whole word: "BTC-USDX" does not name "BTC-USD"), else null. Errors carry no request id.
+   * The products an error refers to. Errors carry no request id, so: the request that contains a
+   * product the text names (as a whole word: "BTC-USDX" does not name "BTC-USD"), or the only
+   * pending request; all of its products still awaiting an answer, since the venue fails a
+   * request as a whole. Empty when the error cannot be tied to a request.
    */
-  rejected(text: string): string | null {
-    const named = [...new Set(text.match(NAME))].filter((w) => this.awaitingSubscribe.has(w));
-    const [product] = named;
-    if (named.length !== 1 || product === undefined) return null;
-    this.awaitingSubscribe.delete(product);
-    return product;
+  rejected(text: string): string[] {
+    const named = new Set(text.match(NAME));
+    const pending = this.batches
+      .map((batch) => batch.filter((p) => this.awaitingSubscribe.has(p)))
+      .filter((batch) => batch.length > 0);
+    const batch =
+      pending.find((b) => b.some((p) => named.has(p))) ?? (pending.length === 1 ? pending[0] : undefined);
+    if (!batch) return [];
+    for (const p of batch) this.awaitingSubscribe.delete(p);
+    this.batches = pending.filter((b) => b !== batch);
+    return batch;
   }
 }
