@@ -150,7 +150,7 @@ export class FaultController implements ArmedFaults {
         for (const c of targets) c.skipSeqnum();
         return done(
           targets.length,
-          `skipped a seqnum or sequence on ${plural(targets.length, 'connection')}`,
+          `made a gap (Blockchain.com: a skipped seqnum; Coinbase: lost matches) on ${plural(targets.length, 'connection')}`,
         );
       }
       case 'replay':

@@ -26,7 +26,7 @@ export const KEYBOARD_HELP = `Fault keys (type the command, then Enter):
   s [N]  stall: send nothing for N s (default 10)
   x [N]  garbage: interleave N malformed frames with the next trades (default 5)
   r [K]  replay: the next subscribe per symbol re-sends its last K trades (default 3)
-  p      gap: skip one seqnum (Coinbase: one sequence) on every connection
+  p      gap: skip one seqnum (Coinbase: lose matches until the next heartbeat) on every connection
   q      quit
   h, ?   this help`;
 
