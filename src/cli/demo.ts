@@ -16,7 +16,12 @@ export async function runDemo(argv: string[]): Promise<void> {
   const sim = await startSimulator({ port: 5000, logger: logger.child({ component: 'simulator' }) });
   const server = await createServer(config, logger);
   logger.info(
-    { mqtt: `mqtt://127.0.0.1:${server.broker.port}`, ws: `ws://127.0.0.1:${server.broker.wsPort}/mqtt` },
+    {
+      mqtt: `mqtt://127.0.0.1:${server.broker.port}`,
+      ws: `ws://127.0.0.1:${server.broker.wsPort}/mqtt`,
+      http: `http://127.0.0.1:${server.httpPort}/`,
+      faults: `http://127.0.0.1:${sim.port}/control/fault`,
+    },
     'demo running: try `mosquitto_sub -h 127.0.0.1 -t "trades/#" -v` or `npx dataserver sub`',
   );
   onShutdownSignal(async () => {
