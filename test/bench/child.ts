@@ -1,0 +1,156 @@
+/**
+ * The benchmark's other process (forked by run.ts, talks over IPC): `dataserver <feederUrl>` runs
+ * DataServer against the feeder, `aedes <count>` runs a bare Aedes that publishes `count`
+ * pre-serialized trades on `go`, `memory <count>` measures heap bytes per stored trade.
+ */
+import { once } from 'node:events';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { Aedes, type AedesPublishPacket } from 'aedes';
+import { pino } from 'pino';
+import { type Trade, tradeToJson } from '../../src/domain/index.js';
+import { TradeStore } from '../../src/pipeline/index.js';
+import { createServer, parseConfig } from '../../src/runtime/index.js';
+import { SYMBOLS, symbolOf, tradeBody } from './frames.js';
+
+export type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'stopped' }
+  | { type: 'memory'; bytesPerTrade: number | null; rssStartMb: number; rssEndMb: number; note?: string };
+
+const send = (m: ChildMessage): void => {
+  process.send?.(m);
+};
+const [mode, arg = ''] = process.argv.slice(2);
+
+async function dataserver(url: string): Promise<void> {
+  const config = parseConfig({
+    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    log: { level: 'silent' },
+    sources: [
+      {
+        id: 'blockchain',
+        kind: 'blockchain',
+        url,
+        symbols: [...SYMBOLS],
+        alwaysOn: true,
+        staleAfterMs: 120_000,
+        backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
+      },
+    ],
+  });
+  const server = await createServer(config, pino({ level: 'silent' }));
+  process.on('message', (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    void server.stop().finally(() => {
+      send({ type: 'stopped' });
+      process.exit(0);
+    });
+  });
+  send({ type: 'ready', port: server.broker.port });
+}
+
+async function bareAedes(count: number): Promise<void> {
+  const aedes = await Aedes.createBroker();
+  const net = createNetServer((socket) => aedes.handle(socket));
+  net.listen(0, '127.0.0.1');
+  await once(net, 'listening');
+  const receivedAt = new Date().toISOString();
+  const packets: AedesPublishPacket[] = [];
+  for (let i = 0; i < count; i++) {
+    const symbol = symbolOf(i);
+    const trade: Trade = {
+      source: 'blockchain',
+      symbol,
+      tradeId: `${i}`,
+      price: 50_000 + (i % 1000),
+      qty: 0.0125,
+      side: i % 2 ? 'buy' : 'sell',
+      timestamp: receivedAt,
+      seqnum: i + 3,
+      receivedAt,
+    };
+    packets.push({
+      cmd: 'publish',
+      topic: `trades/blockchain/${symbol}`,
+      payload: Buffer.from(tradeToJson(trade)),
+      qos: 0,
+      retain: false,
+      dup: false,
+    } as AedesPublishPacket);
+  }
+  // Outstanding publishes are capped through the callback (mqemitter's queue is unbounded);
+  // refilling on setImmediate keeps a synchronous callback from growing the stack.
+  let sent = 0;
+  let outstanding = 0;
+  let scheduled = false;
+  const pump = (): void => {
+    scheduled = false;
+    while (sent < count && outstanding < 1000) {
+      outstanding++;
+      aedes.publish(packets[sent++] as AedesPublishPacket, done);
+    }
+  };
+  const done = (): void => {
+    outstanding--;
+    if (!scheduled && sent < count) {
+      scheduled = true;
+      setImmediate(pump);
+    }
+  };
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'go') pump();
+    if (m.type === 'stop') {
+      net.close();
+      aedes.close(() => {
+        send({ type: 'stopped' });
+        process.exit(0);
+      });
+    }
+  });
+  send({ type: 'ready', port: (net.address() as AddressInfo).port });
+}
+
+function memory(count: number): void {
+  const rssStartMb = process.memoryUsage().rss / 2 ** 20;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    send({ type: 'memory', bytesPerTrade: null, rssStartMb, rssEndMb: rssStartMb, note: 'no --expose-gc' });
+    return;
+  }
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const store = new TradeStore(count);
+  const timestamp = new Date().toISOString();
+  for (let i = 0; i < count; i++) {
+    // Parsed from a frame like the connector's, so every trade holds its own strings.
+    const m = JSON.parse(`{"seqnum":${i + 3},${tradeBody(i, 'BTC-USD', `${1e12 + i}`, timestamp)}`);
+    store.add({
+      source: 'blockchain',
+      symbol: m.symbol,
+      tradeId: m.trade_id,
+      price: m.price,
+      qty: m.qty,
+      side: m.side,
+      timestamp: m.timestamp,
+      seqnum: m.seqnum,
+      receivedAt: new Date(Date.now() + i).toISOString(),
+    });
+  }
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  const size = store.sizes()['blockchain/BTC-USD'] ?? 0;
+  send({
+    type: 'memory',
+    bytesPerTrade: size === count ? (after - before) / count : null,
+    rssStartMb,
+    rssEndMb: process.memoryUsage().rss / 2 ** 20,
+    ...(size === count ? {} : { note: `stored ${size} of ${count}` }),
+  });
+}
+
+if (mode === 'dataserver') await dataserver(arg);
+else if (mode === 'aedes') await bareAedes(Number(arg));
+else if (mode === 'memory') memory(Number(arg));
