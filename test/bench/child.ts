@@ -9,7 +9,8 @@ import { Aedes, type AedesPublishPacket } from 'aedes';
 import { pino } from 'pino';
 import { type Trade, tradeToJson } from '../../src/domain/index.js';
 import { TradeStore } from '../../src/pipeline/index.js';
-import { createServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer } from '../../src/runtime/index.js';
+import { testConfig } from '../helpers/server.js';
 import { SYMBOLS, symbolOf, tradeBody } from './frames.js';
 
 export type ChildMessage =
@@ -23,22 +24,8 @@ const send = (m: ChildMessage): void => {
 const [mode, arg = ''] = process.argv.slice(2);
 
 async function dataserver(url: string): Promise<void> {
-  const config = parseConfig({
-    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    sources: [
-      {
-        id: 'blockchain',
-        kind: 'blockchain',
-        url,
-        symbols: [...SYMBOLS],
-        alwaysOn: true,
-        staleAfterMs: 120_000,
-        backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
-      },
-    ],
-  });
+  // Always on, so trades flow without an MQTT holder; never stale during a long run.
+  const config = testConfig(url, { symbols: [...SYMBOLS], alwaysOn: true, staleAfterMs: 120_000 });
   const server = await createServer(config, pino({ level: 'silent' }));
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;

@@ -6,7 +6,12 @@ export const silentLogger = pino({ level: 'silent' });
 /** A config on loopback with ephemeral ports and fast retries, for one upstream URL. */
 export function testConfig(
   url: string,
-  overrides: { alwaysOn?: boolean; staleAfterMs?: number } = {},
+  overrides: {
+    alwaysOn?: boolean;
+    staleAfterMs?: number;
+    lingerMs?: number;
+    symbols?: readonly string[];
+  } = {},
 ): Config {
   return parseConfig({
     mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },

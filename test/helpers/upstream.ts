@@ -1,8 +1,8 @@
 import { vi } from 'vitest';
 import type { Simulator } from '../../simulator/index.js';
-import { type Config, createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
 import type { RecordingClient } from './mqtt.js';
-import { silentLogger } from './server.js';
+import { silentLogger, testConfig } from './server.js';
 
 /** What the server holds upstream, seen from the simulator: each open connection's channels. */
 export function upstreamConnections(sim: Simulator): string[][] {
@@ -37,26 +37,8 @@ export async function waitForUpstream(sim: Simulator, symbols: string[], timeout
 }
 
 /** The server of `testConfig`, but with a linger of one's choosing (testConfig's is 0). */
-export function lingerConfig(url: string, lingerMs: number): Config {
-  return parseConfig({
-    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    sources: [
-      {
-        id: 'blockchain',
-        kind: 'blockchain',
-        url,
-        symbols: ['BTC-USD', 'ETH-USD'],
-        backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
-        lingerMs,
-      },
-    ],
-  });
-}
-
 export function startLingerServer(url: string, lingerMs: number): Promise<DataServer> {
-  return createServer(lingerConfig(url, lingerMs), silentLogger);
+  return createServer(testConfig(url, { lingerMs }), silentLogger);
 }
 
 /** A `status/{source}` payload as far as these tests read it. */
