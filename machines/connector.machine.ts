@@ -1,6 +1,6 @@
 import { assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
-import type { TransportCommand, TransportEvent, TransportInput } from '../src/domain/index.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import type { TransportCommand, TransportEvent, TransportInput } from './transport.js';
 
 /**
  * Per-symbol subscription state on the upstream connection.
@@ -193,7 +193,7 @@ export const connectorMachine = setup({
   },
   states: {
     session: {
-      description: 'An upstream WebSocket is open or opening; leaving this state closes it.',
+      description: 'An upstream WebSocket is open or opening. Leaving this state closes it.',
       entry: 'clearRetry',
       invoke: {
         id: 'transport',
@@ -248,19 +248,19 @@ export const connectorMachine = setup({
           },
         },
         subscribing: {
-          description: 'Connected; subscribe requests for the demanded symbols await their acks.',
+          description: 'Connected. Subscribe requests for the demanded symbols await their acks.',
           entry: 'syncSubscriptions',
           always: { guard: 'allSettled', target: 'subscribed' },
           on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
         },
         resubscribing: {
-          description: 'Reconnected; restoring exactly the symbols with demand before trades flow again.',
+          description: 'Reconnected. Restoring exactly the symbols with demand before trades flow again.',
           entry: 'syncSubscriptions',
           always: { guard: 'allSettled', target: 'subscribed', actions: 'announceRestored' },
           on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
         },
         subscribed: {
-          description: 'Every demanded symbol is acknowledged (or rejected); trades flow.',
+          description: 'Every demanded symbol is acknowledged (or rejected). Trades flow.',
           after: { stablePeriod: { actions: 'resetAttempts' } },
           on: {
             DEMAND: [
@@ -272,13 +272,13 @@ export const connectorMachine = setup({
       },
     },
     backoff: {
-      description: 'Connection lost or refused; waiting the backoff delay before reconnecting.',
+      description: 'Connection lost or refused. Waiting the backoff delay before reconnecting.',
       entry: ['markPending', 'scheduleRetry'],
       after: { backoff: { target: 'session' } },
       on: { DEMAND: { actions: ['setDemand', 'markPending'] } },
     },
     failed: {
-      description: 'Gave up after backoff.maxAttempts consecutive failures; RETRY starts over.',
+      description: 'Gave up after backoff.maxAttempts consecutive failures. RETRY starts over.',
       entry: ['markPending', 'clearRetry'],
       on: {
         RETRY: { target: 'session', actions: 'resetAttempts' },
@@ -286,7 +286,7 @@ export const connectorMachine = setup({
       },
     },
     stopped: {
-      description: 'Stopped on purpose (source removed or server shutting down); upstream released.',
+      description: 'Stopped on purpose (source removed or server shutting down). Upstream released.',
       type: 'final',
     },
   },

@@ -1,4 +1,4 @@
-import { topicMatches, topics } from '../src/domain/index.js';
+import { topicMatches, topics } from './topics.js';
 
 /** What the refcount actor knows of a source. */
 export interface DemandSource {

@@ -130,7 +130,7 @@ export const subscriptionsMachine = setup({
   initial: 'counting',
   states: {
     counting: {
-      description: 'Tracks which clients hold which trade topics; announces demand changes.',
+      description: 'Tracks which clients hold which trade topics and announces demand changes.',
       entry: 'recompute',
       on: {
         'CLIENT.SUBSCRIBE': { actions: 'recompute' },

@@ -108,7 +108,8 @@ export const supervisorMachine = setup({
   initial: 'running',
   states: {
     running: {
-      description: 'Connectors run; sources can be added and removed; demand is routed to them.',
+      description:
+        'Connectors run. Sources are added and removed, demand is routed to them, a failed connector is restarted.',
       entry: 'spawnAll',
       on: {
         'SOURCE.ADD': { guard: 'isNewSource', actions: 'addSource' },
@@ -119,7 +120,7 @@ export const supervisorMachine = setup({
       },
     },
     stopped: {
-      description: 'Shutting down: every connector was told to stop and release its upstream subscriptions.',
+      description: 'Shutting down. Every connector was told to stop and release its upstream subscriptions.',
       entry: 'stopAll',
     },
   },
