@@ -1,6 +1,7 @@
-/** `GET /` for now: a plain page linking to the routes (a later issue serves the live dashboard here). */
+/** `GET /api`: a plain page linking to the routes (`GET /` is the live dashboard). */
 export function indexPage(version: string): string {
   const links: Array<[string, string]> = [
+    ['/', 'the live dashboard'],
     ['/health', 'liveness'],
     ['/ready', 'readiness, with reasons when not ready'],
     ['/metrics', 'Prometheus metrics'],

@@ -7,6 +7,7 @@ import type { HttpContext } from './context.js';
 import { indexPage } from './page.js';
 import { readiness } from './readiness.js';
 import { json, problem, type Reply, rawJson } from './respond.js';
+import { dashboardFiles, serveFile } from './static.js';
 import { parseTradesQuery } from './trades-query.js';
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -30,10 +31,24 @@ export function routes<S extends { id: string }>(ctx: HttpContext<S>, httpPort: 
     return view ? { ...view, status: ctx.statuses()[id] ?? null } : undefined;
   };
   const known = (id: string) => ctx.sources().some((s) => s.id === id);
+  const files = dashboardFiles();
 
   return [
+    { path: '/', methods: { GET: (req) => serveFile(req, files.index, '/') } },
     {
-      path: '/',
+      path: /^\/assets\/(.+)$/,
+      methods: { GET: (req, _url, [name = '']) => serveFile(req, files.assets.get(name), `/assets/${name}`) },
+    },
+    {
+      path: /^\/vendor\/(.+)$/,
+      methods: { GET: (req, _url, [name = '']) => serveFile(req, files.vendor.get(name), `/vendor/${name}`) },
+    },
+    {
+      path: /^\/viz\/(.+)\.svg$/,
+      methods: { GET: (req, _url, [name = '']) => serveFile(req, files.viz.get(name), `/viz/${name}.svg`) },
+    },
+    {
+      path: '/api',
       methods: {
         GET: () => ({ status: 200, body: indexPage(ctx.version), contentType: 'text/html; charset=utf-8' }),
       },

@@ -41,12 +41,21 @@ describe('HTTP read-only routes against a live server', () => {
     expect(await res.text()).toBe('');
   });
 
-  it('GET / is an HTML page linking to the routes', async () => {
+  it('GET / is the dashboard page, linking to the route list at /api', async () => {
     const res = await rig.get('/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
-    for (const path of ['/health', '/ready', '/metrics', '/api/info', '/api/sources', '/api/trades']) {
+    expect(html).toContain('<script type="module" src="/assets/main.js">');
+    expect(html).toContain('href="/api"');
+  });
+
+  it('GET /api is an HTML page linking to the routes and back to the dashboard', async () => {
+    const res = await rig.get('/api');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    for (const path of ['/', '/health', '/ready', '/metrics', '/api/info', '/api/sources', '/api/trades']) {
       expect(html).toContain(`href="${path}`);
     }
   });
