@@ -6,6 +6,7 @@ import { runHashPassword } from './hash-password.js';
 import { runServe } from './serve.js';
 import { runSimulate } from './simulate.js';
 import { runSub } from './sub.js';
+import { runViz } from './viz.js';
 
 const USAGE = `dataserver ${VERSION}: real-time market data from upstream feeds to any MQTT client
 
@@ -17,6 +18,7 @@ Commands:
   demo           simulator + server in one process (what \`npm start\` runs)
   sub            print live trades and status from a running server
   hash-password  hash a password from stdin for mqtt.auth in the config
+  viz            draw the statecharts of machines/ into visualizations/ (Mermaid + SVG)
 
 Run \`dataserver <command> --help\` for a command's options.`;
 
@@ -26,6 +28,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   demo: runDemo,
   sub: runSub,
   'hash-password': runHashPassword,
+  viz: runViz,
 };
 
 async function main(argv: string[]): Promise<void> {
