@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { type ActorRefFrom, type AnyActorRef, createActor, type Subscription } from 'xstate';
+import {
+  type ActorRefFrom,
+  type AnyActorRef,
+  createActor,
+  type InspectionEvent,
+  type Observer,
+  type Subscription,
+} from 'xstate';
 import {
   type ConnectorEmitted,
   connectorMachine,
@@ -12,6 +19,7 @@ import { topics } from '../domain/index.js';
 import { type HttpServer, type SourceView, startHttpServer } from '../http/index.js';
 import { Pipeline, TradeStore } from '../pipeline/index.js';
 import { type Config, type SourceConfig, sourceSchema } from './config/index.js';
+import { publishMachineTopics } from './machine-topics.js';
 import { countSubscriptions, createMetrics } from './metrics.js';
 import { rpcMethods } from './rpc-methods.js';
 import { createSourceSink, newSourceStats, recordState, type SourceStats } from './source-stats.js';
@@ -46,8 +54,17 @@ export interface DataServer {
   stop(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** An inspection observer for the whole actor system (`serve --inspect`); off by default: it is costly. */
+  inspect?: Observer<InspectionEvent> | undefined;
+}
+
 /** Wires broker, data plane and actor system together from one validated config. */
-export async function createServer(config: Config, logger: Logger): Promise<DataServer> {
+export async function createServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions = {},
+): Promise<DataServer> {
   const startedAt = new Date();
   const { host, port, wsPort, limits } = config.mqtt;
   const auth = createAuth(config.mqtt.auth, logger);
@@ -84,6 +101,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
   });
   const supervisor = createActor(machine, {
     input: { sources: config.sources.map(toSupervisedSource) },
+    inspect: options.inspect,
   });
 
   /** Removals waiting for their connector's `stopped` status, by source id. */
@@ -148,6 +166,11 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
   });
   supervisor.start();
   watchChildren();
+  // Retained `machines/{actorId}`: each actor's state for dashboards and MQTT tools.
+  const machineTopics = publishMachineTopics({
+    supervisor,
+    publish: (topic, payload) => broker.publish(topic, payload, true),
+  });
 
   const subscriptions = (): AnyActorRef | undefined => supervisor.system.get('subscriptions');
   broker.listen({
@@ -186,6 +209,8 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
     supervisor.send({ type: 'SOURCE.REMOVE', id });
     await stopped;
     removals.delete(id);
+    // Its connector's final state and then the clear of `machines/{id}` go out now, before the answer.
+    machineTopics.flush();
     // MQTT-3.3.1-10: an empty retained payload removes the retained message; `stopped` went out first.
     await broker.publishAsync(topics.status(id), '', true);
     statuses.delete(id);
@@ -225,6 +250,7 @@ export async function createServer(config: Config, logger: Logger): Promise<Data
         w.status.unsubscribe();
         w.emitted.unsubscribe();
       }
+      machineTopics.stop();
       supervisor.stop();
       await broker.close();
       logger.info('server stopped');

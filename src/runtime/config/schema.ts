@@ -41,8 +41,17 @@ const symbolsSchema = z
   ])
   .default(['BTC-USD', 'ETH-USD']);
 
+/** Actor ids of `machines/{actorId}` that are not connectors (a connector's actor id is its source id). */
+export const RESERVED_SOURCE_IDS: readonly string[] = ['supervisor', 'subscriptions'];
+
 const sourceObject = z.strictObject({
-  id: z.string().regex(SOURCE_ID_PATTERN, SOURCE_ID_RULE),
+  id: z
+    .string()
+    .regex(SOURCE_ID_PATTERN, SOURCE_ID_RULE)
+    .refine((id) => !RESERVED_SOURCE_IDS.includes(id), {
+      error: (issue) =>
+        `"${String(issue.input)}" is reserved (machines/${String(issue.input)} is another actor's topic)`,
+    }),
   kind: z
     .string()
     .refine((k) => Object.hasOwn(dialects, k), {
