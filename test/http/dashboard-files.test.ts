@@ -18,6 +18,9 @@ describe('dashboard files over HTTP', () => {
     ['/vendor/mqtt.esm.js', /^text\/javascript/, 'public, max-age=3600'],
     ['/vendor/uPlot.esm.js', /^text\/javascript/, 'public, max-age=3600'],
     ['/vendor/uPlot.min.css', /^text\/css/, 'public, max-age=3600'],
+    ['/viz/connector.svg', /^image\/svg\+xml/, 'no-cache'],
+    ['/viz/supervisor.svg', /^image\/svg\+xml/, 'no-cache'],
+    ['/viz/subscriptions.svg', /^image\/svg\+xml/, 'no-cache'],
   ])('GET %s is served as %s with cache-control %s and an ETag', async (path, type, cache) => {
     const res = await rig.get(path);
     expect(res.status, path).toBe(200);

@@ -220,18 +220,25 @@ export class SymbolCard {
     this.resize.observe(this.chartBox);
   }
 
-  /** One frame's redraw: the newest rows (reusing the row of every trade still shown) and the chart. */
+  /**
+   * One frame's redraw: the newest rows and the chart. Rows are reconciled in place (new ones
+   * inserted, the oldest removed), so a frame touches only the rows that changed.
+   */
   private draw(): void {
     if (!this.el.isConnected) return;
     const shown = this.book.latest(ROWS);
-    const next: HTMLTableRowElement[] = [];
-    const keep = new Set<string>();
+    let cursor = this.tbody.firstElementChild;
     for (const trade of shown) {
-      keep.add(trade.tradeId);
-      next.push(this.rows.get(trade.tradeId) ?? this.row(trade));
+      const row = this.rows.get(trade.tradeId) ?? this.row(trade);
+      if (row === cursor) cursor = cursor.nextElementSibling;
+      else this.tbody.insertBefore(row, cursor);
     }
-    for (const id of this.rows.keys()) if (!keep.has(id)) this.rows.delete(id);
-    this.tbody.replaceChildren(...next);
+    while (cursor) {
+      const next = cursor.nextElementSibling;
+      this.rows.delete(cursor.getAttribute('data-trade-id') ?? '');
+      cursor.remove();
+      cursor = next;
+    }
     const newest = shown[0];
     if (newest) {
       setText(this.last, price(newest.price));
