@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { describeError, topics } from '../domain/index.js';
 import { rpcOwner } from './acl.js';
+import { autocork } from './autocork.js';
+import { PublishFlow } from './flow.js';
 import {
   type BrokerAuth,
   type BrokerLimits,
@@ -35,6 +37,8 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxConnections: 10_000,
   maxSubscriptionsPerClient: 100,
   maxPacketBytes: 256 * 1024,
+  maxClientBacklogBytes: 4 * 1024 * 1024,
+  drainTimeoutMs: 5_000,
 };
 
 /** What the broker reports about clients' trade-topic interest (the refcount actor's input). */
@@ -50,7 +54,9 @@ export interface EmbeddedBroker {
   readonly port: number;
   readonly wsPort: number;
   readonly stats: BrokerStats;
-  /** Fire-and-forget publish from the server itself (QoS 0). */
+  /** The server's publishes still inside Aedes: upstream readers pause while it is saturated. */
+  readonly flow: PublishFlow;
+  /** Fire-and-forget publish from the server itself (QoS 0), counted in `flow`. */
   publish(topic: string, payload: Buffer | string, retain?: boolean): void;
   /** Publishes and resolves once the broker has taken the message (retained ones stored). */
   publishAsync(topic: string, payload: Buffer | string, retain?: boolean): Promise<void>;
@@ -74,9 +80,12 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   const stats = newBrokerStats();
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   let connected = () => 0;
-  const aedes = await Aedes.createBroker(
-    brokerHooks({ limits, auth: options.auth, stats, logger: log, connectedClients: () => connected() }),
-  );
+  const flow = new PublishFlow();
+  const aedes = await Aedes.createBroker({
+    ...brokerHooks({ limits, auth: options.auth, stats, logger: log, connectedClients: () => connected() }),
+    // A client whose socket stays full this long is disconnected (Aedes' own slow-client guard).
+    drainTimeout: limits.drainTimeoutMs,
+  });
   connected = () => aedes.connectedClients;
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err }, 'connection error'));
@@ -90,9 +99,12 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
       );
     });
   const sockets = new Set<Socket>();
-  const tcp: NetServer = createNetServer((socket) => {
+  // The write buffer may hold a client's whole allowed backlog before Aedes waits for 'drain'
+  // (waiting stalls every publish): the backlog limit (hooks.ts) disconnects it first.
+  const tcp: NetServer = createNetServer({ highWaterMark: limits.maxClientBacklogBytes * 2 }, (socket) => {
     // Trades are small and latency-bound: do not let Nagle hold them back (p99 29 → 9.5 ms in the bench).
     socket.setNoDelay(true);
+    autocork(socket);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     guard(socket);
@@ -103,7 +115,7 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   });
   const wss = new WebSocketServer({ server: http, path: '/mqtt' });
   wss.on('connection', (ws, req) => {
-    const stream = createWebSocketStream(ws);
+    const stream = createWebSocketStream(ws, { writableHighWaterMark: limits.maxClientBacklogBytes * 2 });
     guard(stream);
     // A client vanishing mid-write must not surface as an unhandled stream error.
     stream.on('error', (err) => log.debug({ err }, 'websocket stream error'));
@@ -166,8 +178,10 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     port,
     wsPort,
     stats,
+    flow,
     publish(topic, payload, retain = false) {
-      send(topic, payload, retain, noop);
+      flow.started();
+      send(topic, payload, retain, flow.done);
     },
     publishAsync(topic, payload, retain = false) {
       return new Promise((resolve, reject) =>

@@ -6,6 +6,10 @@ export interface BrokerLimits {
   maxConnections: number;
   maxSubscriptionsPerClient: number;
   maxPacketBytes: number;
+  /** Bytes written to a client but not yet sent: above this the client is disconnected at once. */
+  maxClientBacklogBytes: number;
+  /** A client whose socket stays full (no 'drain') this long is disconnected by Aedes. */
+  drainTimeoutMs: number;
 }
 
 /** Optional authentication (see auth.ts): who may connect, and what each user may read. */
@@ -21,6 +25,8 @@ export interface BrokerStats {
   refusedConnections: number;
   oversizedPackets: number;
   rpcRequests: number;
+  /** Clients disconnected because their unsent backlog passed `maxClientBacklogBytes`. */
+  slowConsumers: number;
 }
 
 export const newBrokerStats = (): BrokerStats => ({
@@ -29,6 +35,7 @@ export const newBrokerStats = (): BrokerStats => ({
   refusedConnections: 0,
   oversizedPackets: 0,
   rpcRequests: 0,
+  slowConsumers: 0,
 });
 
 // CONNACK return code 3 (MQTT-3.2.2.3): the server cannot take the connection now.
@@ -43,6 +50,19 @@ export function brokerHooks(options: {
   connectedClients: () => number;
 }): Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const { limits, auth, stats, logger: log } = options;
+  const cut = new WeakSet<Client>();
+  const dropSlowConsumer = (client: Client, conn: { destroy(): void }): void => {
+    if (cut.has(client)) return;
+    cut.add(client);
+    stats.slowConsumers++;
+    log.warn(
+      { clientId: client.id, maxClientBacklogBytes: limits.maxClientBacklogBytes },
+      'slow consumer disconnected: unsent backlog over the limit',
+    );
+    // Its backlog is discarded, not flushed (as Aedes' own drain timeout does); not inside
+    // Aedes' delivery loop, so on the next turn.
+    setImmediate(() => conn.destroy());
+  };
   return {
     authenticate: (client, username, password, done) => {
       if (options.connectedClients() >= limits.maxConnections) {
@@ -90,6 +110,14 @@ export function brokerHooks(options: {
     // Per delivery, so cheap: server publishes (no clientId) of trades pass at the first test.
     // (Aedes sets `clientId` on packets a client published; its type declarations omit it.)
     authorizeForward: (client, packet) => {
+      // A subscriber that stops reading must not hold everyone else back: Aedes would make
+      // every publish wait for its 'drain'. Past its backlog it gets nothing more and is cut.
+      // (Aedes' type declarations omit the client's connection stream.)
+      const conn = (client as unknown as { conn?: { writableLength?: number; destroy(): void } }).conn;
+      if (conn && (conn.writableLength ?? 0) > limits.maxClientBacklogBytes) {
+        dropSlowConsumer(client, conn);
+        return null;
+      }
       const publisher = (packet as { clientId?: string }).clientId;
       return mayReceive(client.id, packet.topic, publisher) ? packet : null;
     },

@@ -7,6 +7,7 @@ export {
   type EmbeddedBroker,
   startBroker,
 } from './broker.js';
+export { PublishFlow } from './flow.js';
 export type { BrokerAuth, BrokerLimits, BrokerStats } from './hooks.js';
 export { handleRpc, method, RpcError, RpcErrorCode, type RpcMethod } from './jsonrpc.js';
 export { guardPacketSize, PacketSizeMeter } from './packet-guard.js';

@@ -21,6 +21,15 @@ export interface TransportDeps {
   /** Largest frame accepted, in bytes. */
   maxPayload?: number;
   handshakeTimeoutMs?: number;
+  /** Downstream pressure (the broker's outstanding publishes): reading pauses while saturated. */
+  flow?: Backpressure;
+}
+
+/** What the transport needs to know about the consumer of its trades. */
+export interface Backpressure {
+  readonly saturated: boolean;
+  /** Calls `resume` on a later turn once the consumer has caught up. */
+  whenDrained(resume: () => void): void;
 }
 
 /**
@@ -56,11 +65,19 @@ export function createWsTransport(deps: TransportDeps) {
     const subscribed = new Set<string>();
     let lastMessageAt = Date.now();
     let lastError: string | null = null;
+    // Reading paused because the broker is behind: TCP flow control then slows the upstream,
+    // and nothing queues without bound in between. Not silence: the watchdog leaves it be.
+    let paused = false;
+    const resume = () => {
+      paused = false;
+      lastMessageAt = Date.now();
+      if (ws.readyState === WebSocket.OPEN) ws.resume();
+    };
 
     // A timestamp per frame and a coarse check beat re-arming a timer per frame at high rates.
     const watchdog = setInterval(
       () => {
-        if (Date.now() - lastMessageAt < input.staleAfterMs) return;
+        if (paused || Date.now() - lastMessageAt < input.staleAfterMs) return;
         log.warn({ staleAfterMs: input.staleAfterMs }, 'upstream silent, closing');
         end(`no message for ${input.staleAfterMs} ms`);
         ws.terminate();
@@ -78,6 +95,12 @@ export function createWsTransport(deps: TransportDeps) {
       data.received?.();
       // binaryType is the default 'nodebuffer': every message, fragmented or not, is one Buffer.
       session.parse((raw as Buffer).toString('utf8'));
+      // Frames already received still arrive after pause(); each is parsed and published in order.
+      if (!paused && deps.flow?.saturated) {
+        paused = true;
+        ws.pause();
+        deps.flow.whenDrained(resume);
+      }
     });
     ws.on('unexpected-response', (_req, res) => {
       lastError = `upgrade refused: HTTP ${res.statusCode}`;

@@ -1,9 +1,17 @@
-import { type Trade, topics, tradeToJson } from '../domain/index.js';
+import { type Trade, topics } from '../domain/index.js';
 import { DedupWindow } from './dedup.js';
+import { PayloadWriter } from './payload.js';
 import type { TradeStore } from './store.js';
 
 /** Publishes one serialized trade; the broker adapter implements it. */
 export type PublishFn = (topic: string, payload: Buffer) => void;
+
+interface Pair {
+  readonly topic: string;
+  readonly payload: PayloadWriter;
+  readonly window: DedupWindow;
+  readonly stats: PairStats;
+}
 
 /** Plain counters of the data plane (metrics read them; no per-trade allocation). */
 export interface PipelineStats {
@@ -34,8 +42,9 @@ export interface PipelineOptions {
  */
 export class Pipeline {
   readonly stats: PipelineStats = { received: 0, duplicates: 0, published: 0 };
-  // Counters sit next to the dedup window so a trade still costs one map lookup.
-  private readonly pairs = new Map<string, { window: DedupWindow; stats: PairStats }>();
+  // Per source, then symbol: no key string is built per trade. Counters, topic and payload head
+  // sit next to the dedup window, so a trade costs two map lookups and nothing more.
+  private readonly pairs = new Map<string, Map<string, Pair>>();
   private readonly store: TradeStore;
   private readonly publish: PublishFn;
   private readonly dedupWindow: number;
@@ -48,13 +57,7 @@ export class Pipeline {
 
   ingest(trade: Trade): boolean {
     this.stats.received++;
-    const key = topics.trades(trade.source, trade.symbol);
-    let pair = this.pairs.get(key);
-    if (!pair) {
-      const stats = { source: trade.source, symbol: trade.symbol, received: 0, duplicates: 0, published: 0 };
-      pair = { window: new DedupWindow(this.dedupWindow), stats };
-      this.pairs.set(key, pair);
-    }
+    const pair = this.pair(trade.source, trade.symbol);
     pair.stats.received++;
     if (pair.window.check(trade.tradeId)) {
       this.stats.duplicates++;
@@ -62,7 +65,7 @@ export class Pipeline {
       return false;
     }
     this.store.add(trade);
-    this.publish(key, Buffer.from(tradeToJson(trade)));
+    this.publish(pair.topic, Buffer.from(pair.payload.write(trade)));
     this.stats.published++;
     pair.stats.published++;
     return true;
@@ -70,11 +73,30 @@ export class Pipeline {
 
   /** The live counters of every source/symbol seen (read them, do not keep them). */
   *pairStats(): IterableIterator<PairStats> {
-    for (const pair of this.pairs.values()) yield pair.stats;
+    for (const bySymbol of this.pairs.values()) for (const pair of bySymbol.values()) yield pair.stats;
   }
 
   /** Forgets a removed source's dedup state and counters. */
   forgetSource(source: string): void {
-    for (const key of this.pairs.keys()) if (key.startsWith(`trades/${source}/`)) this.pairs.delete(key);
+    this.pairs.delete(source);
+  }
+
+  private pair(source: string, symbol: string): Pair {
+    let bySymbol = this.pairs.get(source);
+    if (!bySymbol) {
+      bySymbol = new Map();
+      this.pairs.set(source, bySymbol);
+    }
+    let pair = bySymbol.get(symbol);
+    if (!pair) {
+      pair = {
+        topic: topics.trades(source, symbol),
+        payload: new PayloadWriter(source, symbol),
+        window: new DedupWindow(this.dedupWindow),
+        stats: { source, symbol, received: 0, duplicates: 0, published: 0 },
+      };
+      bySymbol.set(symbol, pair);
+    }
+    return pair;
   }
 }

@@ -254,6 +254,11 @@ export function createMetrics(inputs: MetricsInputs): Metrics {
       'Connections closed for an oversized MQTT packet.',
       () => brokerStats.oversizedPackets,
     ],
+    [
+      'dataserver_mqtt_slow_consumers_total',
+      'Clients disconnected because their unsent backlog passed mqtt.limits.maxClientBacklogBytes.',
+      () => brokerStats.slowConsumers,
+    ],
     ['dataserver_rpc_requests_total', 'JSON-RPC requests received over MQTT.', () => brokerStats.rpcRequests],
   ] as const) {
     readCounter(registry, name, help, [], single(value));

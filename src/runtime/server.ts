@@ -92,6 +92,7 @@ export async function createServer(
 
   const transport = createWsTransport({
     logger,
+    flow: broker.flow,
     sink: (sourceId) => createSourceSink(sourceId, pipeline, statsFor(sourceId), logger),
   });
   const machine = supervisorMachine.provide({

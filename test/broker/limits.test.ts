@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, PacketSizeMeter, startBroker } from '../../src/broker/index.js';
@@ -59,6 +60,76 @@ describe('broker limits', () => {
     small.client.publish('chat/small', 'ok');
     await other.waitFor((m) => m.topic === 'chat/small', 'a normal publish');
     expect(other.messages.some((m) => m.topic === 'chat/big')).toBe(false);
+  });
+});
+
+/**
+ * An MQTT 3.1.1 client on a raw socket that subscribes `filter` (QoS 0), and once SUBACK is in,
+ * never reads again: a subscriber that stalls (a frozen process, a dead link that still ACKs).
+ */
+function stalledSubscriber(port: number, clientId: string, filter: string): Promise<Socket> {
+  const str = (s: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(s)]), Buffer.from(s)]);
+  const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length]), body]);
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      const connectBody = Buffer.concat([str('MQTT'), Buffer.from([4, 0x02, 0, 0]), str(clientId)]);
+      const subscribeBody = Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]);
+      socket.write(Buffer.concat([packet(0x10, connectBody), packet(0x82, subscribeBody)]));
+    });
+    socket.on('error', reject);
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      // CONNACK (4 bytes), then SUBACK (type 9).
+      if (seen.length >= 9 && seen[4] === 0x90) {
+        socket.off('data', onData);
+        socket.pause();
+        resolve(socket);
+      }
+    };
+    socket.on('data', onData);
+  });
+}
+
+describe('slow consumers', () => {
+  let b: EmbeddedBroker | undefined;
+  const sockets: Socket[] = [];
+  let reader: RecordingClient | undefined;
+  afterEach(async () => {
+    for (const s of sockets) s.destroy();
+    sockets.length = 0;
+    await reader?.close();
+    await b?.close();
+  });
+
+  it('disconnects a subscriber whose unsent backlog passes maxClientBacklogBytes; the others get every message', async () => {
+    b = await startBroker({
+      host: '127.0.0.1',
+      port: 0,
+      wsPort: 0,
+      logger: silentLogger,
+      limits: { maxClientBacklogBytes: 64 * 1024 },
+    });
+    const broker = b;
+    reader = await RecordingClient.connect(`mqtt://127.0.0.1:${broker.port}`);
+    await reader.subscribe('feed/#');
+    sockets.push(await stalledSubscriber(broker.port, 'stalled', 'feed/#'));
+    const cut = new Promise<string>((resolve) =>
+      broker.aedes.on('clientDisconnect', (client) => resolve(client.id)),
+    );
+    // Kernel buffers take a few MB before the server's own backlog grows: bounded at 64 MB. Two
+    // at a time: what one turn writes to a reader counts as its backlog until the turn ends.
+    const payload = Buffer.alloc(16 * 1024, 0x61);
+    let sent = 0;
+    while (broker.stats.slowConsumers === 0 && sent < 4_000) {
+      for (let i = 0; i < 2; i++) broker.publish(`feed/${sent++}`, payload);
+      await new Promise<void>((resolve) => broker.flow.whenDrained(resolve));
+    }
+    expect(broker.stats.slowConsumers).toBe(1);
+    expect(await cut).toBe('stalled');
+    await reader.waitForCount((m) => m.topic.startsWith('feed/'), sent, 'every message', 0, 20_000);
+    const topics = reader.messages.filter((m) => m.topic.startsWith('feed/')).map((m) => m.topic);
+    expect(topics).toEqual(Array.from({ length: sent }, (_, i) => `feed/${i}`));
   });
 });
 

@@ -1,4 +1,5 @@
 import { isSymbol, type Side, type Trade } from '../../domain/index.js';
+import { isoNow } from '../clock.js';
 import type { FrameSink } from '../dialect.js';
 import { parseObjectFrame } from '../json.js';
 
@@ -20,7 +21,8 @@ export class BlockchainParser {
   constructor(
     private readonly sourceId: string,
     private readonly sink: FrameSink,
-    private readonly now: () => Date = () => new Date(),
+    /** Clock for `receivedAt` (tests inject one); by default the shared per-millisecond one. */
+    private readonly now: (() => Date) | undefined = undefined,
     /** The topic symbol for a venue symbol (identity unless the source maps symbols). */
     private readonly toTopic: (venueSymbol: string) => string = (s) => s,
   ) {}
@@ -101,7 +103,7 @@ export class BlockchainParser {
       side: m.side as Side,
       timestamp: m.timestamp as string,
       seqnum: m.seqnum as number,
-      receivedAt: this.now().toISOString(),
+      receivedAt: this.now ? this.now().toISOString() : isoNow(),
     };
     this.sink.trade(trade);
   }

@@ -1,4 +1,5 @@
 import { isSymbol, type Trade } from '../../domain/index.js';
+import { isoNow } from '../clock.js';
 import type { FrameSink } from '../dialect.js';
 import { parseObjectFrame } from '../json.js';
 import { SubscriptionTracker } from './subscriptions.js';
@@ -54,7 +55,8 @@ export class CoinbaseParser {
   constructor(
     private readonly sourceId: string,
     private readonly sink: FrameSink,
-    private readonly now: () => Date = () => new Date(),
+    /** Clock for `receivedAt` (tests inject one); by default the shared per-millisecond one. */
+    private readonly now: (() => Date) | undefined = undefined,
     options: CoinbaseOptions = {},
     /** The topic symbol for a venue product id (identity unless the source maps symbols). */
     private readonly toTopic: (product: string) => string = (p) => p,
@@ -131,7 +133,7 @@ export class CoinbaseParser {
       side: m.side === 'sell' ? 'buy' : 'sell',
       timestamp: m.time as string,
       seqnum: sequence,
-      receivedAt: this.now().toISOString(),
+      receivedAt: this.now ? this.now().toISOString() : isoNow(),
     };
     this.sink.trade(trade);
   }

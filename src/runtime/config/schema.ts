@@ -115,6 +115,12 @@ export const configSchema = z.strictObject({
             .min(1)
             .default(DEFAULT_LIMITS.maxSubscriptionsPerClient),
           maxPacketBytes: z.number().int().min(1024).max(268_435_455).default(DEFAULT_LIMITS.maxPacketBytes),
+          maxClientBacklogBytes: z
+            .number()
+            .int()
+            .min(64 * 1024)
+            .default(DEFAULT_LIMITS.maxClientBacklogBytes),
+          drainTimeoutMs: z.number().int().min(100).default(DEFAULT_LIMITS.drainTimeoutMs),
         })
         .default(() => ({ ...DEFAULT_LIMITS })),
     })
