@@ -102,6 +102,13 @@ export function dashboardFiles(root = packageRoot()): DashboardFiles {
   return { index: own(join(web, 'index.html'), HTML), assets, vendor, viz };
 }
 
+/** RFC 9110 §13.1.2: `If-None-Match` holds `*` or a list of tags, compared weakly. */
+function revalidated(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
 /**
  * Answers one whitelisted file: 200 with its content type and cache policy, 304 when the
  * browser's ETag still matches, 404 naming the missing file when it was not built or generated.
@@ -123,7 +130,7 @@ export async function serveFile(
     );
   }
   const headers = { 'cache-control': entry.cacheControl, etag };
-  if (req.headers['if-none-match'] === etag) {
+  if (revalidated(req.headers['if-none-match'], etag)) {
     return { status: 304, body: '', contentType: entry.contentType, headers };
   }
   const body = await readFile(entry.file, 'utf8');

@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import type { DataServer } from '../../src/runtime/index.js';
 import { RecordingClient } from '../helpers/mqtt.js';
 import { startTestServer } from '../helpers/server.js';
 import { waitForUpstream } from '../helpers/upstream.js';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from './chromium.js';
 
 /**
  * The dashboard as a user meets it: Debian's Chromium (never a downloaded browser) loads `GET /`
@@ -13,15 +14,7 @@ import { waitForUpstream } from '../helpers/upstream.js';
  * attributes it exposes (`data-state`, `data-trade-id`, …) while watching upstream demand from
  * the simulator's side.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = new URL('../../artifacts/dashboard.png', import.meta.url);
-
-if (!HAVE_CHROMIUM) {
-  console.warn(
-    `dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`,
-  );
-}
 
 const CARD = 'article.card[data-source="blockchain"][data-symbol="BTC-USD"]';
 const ROWS = `${CARD} tr[data-trade-id]`;
@@ -42,11 +35,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in Chromium (${CHROMIUM})`, () => {
     server = await startTestServer(sim.url);
     const built = await fetch(`http://127.0.0.1:${server.httpPort}/assets/main.js`);
     if (built.status !== 200) throw new Error('the dashboard is not built: run `npm run build` first');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
@@ -208,11 +197,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard at 1,000 trades/s', () => {
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, rate: 1000, symbols: ['BTC-USD', 'ETH-USD'] });
     server = await startTestServer(sim.url);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`http://127.0.0.1:${server.httpPort}/`);
   });

@@ -45,6 +45,10 @@ describe('dashboard files over HTTP', () => {
     const again = await rig.get('/assets/style.css', { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+    const listed = await rig.get('/assets/style.css', { headers: { 'if-none-match': `"other", ${etag}` } });
+    expect(listed.status).toBe(304);
+    const stale = await rig.get('/assets/style.css', { headers: { 'if-none-match': 'W/"0-0"' } });
+    expect(stale.status).toBe(200);
   });
 
   it.each([

@@ -24,6 +24,12 @@ export interface MachineSnapshot {
   at: string;
 }
 
+/** MQTT user name and password, for a server configured with `mqtt.auth`. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
 export interface LinkEvents {
   /** Every (re)connection of the page's MQTT client; `again` after the first. */
   connected(again: boolean): void;
@@ -33,6 +39,8 @@ export interface LinkEvents {
   status(source: string, status: SourceStatus | null): void;
   machine(actorId: string, snapshot: MachineSnapshot | null): void;
   server(state: string): void;
+  /** The server refused the connection; `signIn` true when credentials would help (CONNACK 4, 5). */
+  refused(reason: string, signIn: boolean): void;
 }
 
 interface Pending {
@@ -58,30 +66,66 @@ function randomHex(bytes: number): string {
  */
 export class Link {
   readonly clientId = `dashboard-${randomHex(4)}`;
-  private readonly client: MqttClient;
+  private client: MqttClient;
   private readonly held = new Set<string>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private everConnected = false;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly events: LinkEvents,
   ) {
+    this.client = this.open(undefined);
+  }
+
+  /** Connects again as `credentials` (the page's subscriptions and cards carry over). */
+  signIn(credentials: Credentials): void {
+    const old = this.client;
+    old.end(true);
+    this.client = this.open(credentials);
+  }
+
+  private open(credentials: Credentials | undefined): MqttClient {
     // Our own re-subscription after a reconnect, so that the gap fill starts once it is in place.
-    this.client = mqtt.connect(url, {
+    const client = mqtt.connect(this.url, {
       clientId: this.clientId,
       clean: true,
       reconnectPeriod: 1000,
       resubscribe: false,
+      ...credentials,
     });
-    this.client.on('connect', () => void this.onConnect());
-    this.client.on('close', () => {
+    const current = () => client === this.client;
+    client.on('connect', () => {
+      if (current()) void this.onConnect();
+    });
+    client.on('close', () => {
+      if (!current()) return;
       this.failPending('the MQTT connection closed');
       this.events.disconnected();
     });
-    this.client.on('error', (error) => console.warn('MQTT:', error.message));
-    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', (error) => {
+      if (current()) this.onError(client, error);
+    });
+    client.on('message', (topic, payload) => {
+      if (current()) this.onMessage(topic, payload);
+    });
+    return client;
+  }
+
+  /** A refused CONNACK stops mqtt.js from retrying (MQTT 3.1.1 §3.2.2.3 return codes). */
+  private onError(client: MqttClient, error: Error & { code?: unknown }): void {
+    if (error.code === 4 || error.code === 5) {
+      this.events.refused(error.message, true);
+    } else if (error.code === 3) {
+      // Server unavailable (its connection limit): try again a little later.
+      this.events.refused(error.message, false);
+      setTimeout(() => {
+        if (client === this.client && !client.connected) client.reconnect();
+      }, 5000);
+    } else {
+      console.warn('MQTT:', error.message);
+    }
   }
 
   get connected(): boolean {

@@ -45,6 +45,8 @@ class Dashboard {
   private readonly machines = new Map<string, MachineSnapshot | null>();
   private readonly link: Link;
   private linkUp = false;
+  /** Why the broker refused the page, until the next connection (shown instead of "reconnecting"). */
+  private refusal: string | undefined;
   private serverState: string | undefined;
   private readonly linkBadge = byId('link');
   private readonly serverBadge = byId('server');
@@ -63,6 +65,7 @@ class Dashboard {
     this.link = new Link(url, {
       connected: (again) => {
         this.linkUp = true;
+        this.refusal = undefined;
         this.renderHeader();
         if (again) for (const card of this.cards.values()) void card.fill();
       },
@@ -93,6 +96,11 @@ class Dashboard {
         this.serverState = state;
         this.renderHeader();
       },
+      refused: (reason, signIn) => {
+        this.refusal = reason.replace(/^Connection refused: /, '');
+        this.renderHeader();
+        if (signIn) this.askCredentials(reason);
+      },
     });
     // The page's MQTT identity: rpc/{clientId}/… is its own, and a user may want to find it in logs.
     setAttr(this.linkBadge, 'data-client-id', this.link.clientId);
@@ -100,9 +108,33 @@ class Dashboard {
     setInterval(() => this.renderPanels(), 250);
   }
 
+  /** The server has `mqtt.auth`: the user signs in with an MQTT user name and password. */
+  private askCredentials(reason: string): void {
+    const form = byId('signin') as HTMLFormElement;
+    setText(byId('signin-reason'), reason);
+    form.hidden = false;
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      form.hidden = true;
+      this.refusal = undefined;
+      this.renderHeader();
+      this.link.signIn({
+        username: String(data.get('username') ?? ''),
+        password: String(data.get('password') ?? ''),
+      });
+    };
+    form.querySelector('input')?.focus();
+  }
+
   private renderHeader(): void {
-    setAttr(this.linkBadge, 'data-state', this.linkUp ? 'connected' : 'reconnecting');
-    setText(this.linkBadge, this.linkUp ? 'MQTT connected' : 'MQTT reconnecting…');
+    const [state, text] = this.linkUp
+      ? ['connected', 'MQTT connected']
+      : this.refusal
+        ? ['refused', `MQTT refused: ${this.refusal}`]
+        : ['reconnecting', 'MQTT reconnecting…'];
+    setAttr(this.linkBadge, 'data-state', state);
+    setText(this.linkBadge, text);
     setAttr(this.serverBadge, 'data-state', this.serverState ?? 'unknown');
     setText(this.serverBadge, `server ${this.serverState ?? '…'}`);
     this.renderPanels();

@@ -6,6 +6,8 @@
  */
 export interface IClientOptions {
   clientId?: string;
+  username?: string;
+  password?: string;
   clean?: boolean;
   /** Milliseconds between reconnect attempts; 0 turns reconnecting off. */
   reconnectPeriod?: number;
@@ -13,6 +15,11 @@ export interface IClientOptions {
   keepalive?: number;
   /** Re-send the client's subscriptions after a reconnect (default true). */
   resubscribe?: boolean;
+}
+
+/** What the client emits on `error`: a refused CONNACK carries its return code in `code`. */
+export interface ErrorWithReasonCode extends Error {
+  code?: number;
 }
 
 export interface ISubscriptionGrant {
@@ -29,12 +36,14 @@ export interface IPublishPacket {
 export interface MqttClient {
   readonly connected: boolean;
   on(event: 'connect' | 'reconnect' | 'close' | 'offline', listener: () => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'error', listener: (error: ErrorWithReasonCode) => void): this;
   on(event: 'message', listener: (topic: string, payload: Uint8Array, packet: IPublishPacket) => void): this;
   subscribeAsync(topics: string | string[]): Promise<ISubscriptionGrant[]>;
   unsubscribeAsync(topics: string | string[]): Promise<unknown>;
   publishAsync(topic: string, message: string): Promise<unknown>;
   end(force?: boolean): this;
+  /** Connects again with the same options (also after a refused CONNACK stopped the retries). */
+  reconnect(): this;
 }
 
 declare const mqtt: {
