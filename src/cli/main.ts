@@ -1,12 +1,6 @@
 #!/usr/bin/env node
 import { DataServerError } from '../domain/index.js';
 import { VERSION } from '../runtime/index.js';
-import { runDemo } from './demo.js';
-import { runHashPassword } from './hash-password.js';
-import { runServe } from './serve.js';
-import { runSimulate } from './simulate.js';
-import { runSub } from './sub.js';
-import { runViz } from './viz.js';
 
 const USAGE = `dataserver ${VERSION}: real-time market data from upstream feeds to any MQTT client
 
@@ -22,13 +16,15 @@ Commands:
 
 Run \`dataserver <command> --help\` for a command's options.`;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = {
-  serve: runServe,
-  simulate: runSimulate,
-  demo: runDemo,
-  sub: runSub,
-  'hash-password': runHashPassword,
-  viz: runViz,
+// Loaded on demand: `serve` should not pay for the simulator's, the terminal UI's or the diagram
+// renderer's modules at start-up (the time to /ready is a benchmarked goal).
+const commands: Record<string, () => Promise<(argv: string[]) => Promise<void>>> = {
+  serve: async () => (await import('./serve.js')).runServe,
+  simulate: async () => (await import('./simulate.js')).runSimulate,
+  demo: async () => (await import('./demo.js')).runDemo,
+  sub: async () => (await import('./sub.js')).runSub,
+  'hash-password': async () => (await import('./hash-password.js')).runHashPassword,
+  viz: async () => (await import('./viz.js')).runViz,
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -41,13 +37,13 @@ async function main(argv: string[]): Promise<void> {
     console.log(VERSION);
     return;
   }
-  const run = commands[command];
-  if (!run)
+  const load = commands[command];
+  if (!load)
     throw new DataServerError(
       'USAGE',
       `unknown command "${command}" (try: ${Object.keys(commands).join(', ')})`,
     );
-  await run(rest);
+  await (await load())(rest);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
