@@ -37,7 +37,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxConnections: 10_000,
   maxSubscriptionsPerClient: 100,
   maxPacketBytes: 256 * 1024,
-  maxClientBacklogBytes: 4 * 1024 * 1024,
+  maxClientBacklogBytes: 1024 * 1024,
   drainTimeoutMs: 5_000,
 };
 

@@ -19,7 +19,7 @@ const CONTRACT_DEFAULTS = {
       maxConnections: 10_000,
       maxSubscriptionsPerClient: 100,
       maxPacketBytes: 262_144,
-      maxClientBacklogBytes: 4_194_304,
+      maxClientBacklogBytes: 1_048_576,
       drainTimeoutMs: 5_000,
     },
   },
