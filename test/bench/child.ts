@@ -1,6 +1,6 @@
 /**
- * The benchmark's other process (forked by run.ts, talks over IPC): `dataserver <feederUrl>` runs
- * DataServer against the feeder, `aedes <count>` runs a bare Aedes that publishes `count`
+ * The benchmark's server process (forked by run.ts, talks over IPC): `dataserver <feederUrl>` runs
+ * DataServer against the feeder process, `aedes <count>` runs a bare Aedes that publishes `count`
  * pre-serialized trades on `go`, `memory <count>` measures heap bytes per stored trade.
  */
 import { once } from 'node:events';
@@ -12,29 +12,25 @@ import { TradeStore } from '../../src/pipeline/index.js';
 import { createServer } from '../../src/runtime/index.js';
 import { testConfig } from '../helpers/server.js';
 import { SYMBOLS, symbolOf, tradeBody } from './frames.js';
+import { cpuUs, nowUs, onCommand, reply } from './proc.js';
 
-export type ChildMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'stopped' }
-  | { type: 'memory'; bytesPerTrade: number | null; rssStartMb: number; rssEndMb: number; note?: string };
-
-const send = (m: ChildMessage): void => {
-  process.send?.(m);
-};
 const [mode, arg = ''] = process.argv.slice(2);
+const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
 async function dataserver(url: string): Promise<void> {
   // Always on, so trades flow without an MQTT holder; never stale during a long run.
   const config = testConfig(url, { symbols: [...SYMBOLS], alwaysOn: true, staleAfterMs: 120_000 });
   const server = await createServer(config, pino({ level: 'silent' }));
-  process.on('message', (m: { type: string }) => {
-    if (m.type !== 'stop') return;
-    void server.stop().finally(() => {
-      send({ type: 'stopped' });
-      process.exit(0);
-    });
+  // The slow-consumer scenario's subscriber: when (and whether) the server let it go.
+  server.broker.aedes.on('clientDisconnect', (client) => {
+    if (client.id === 'bench-slow') reply({ type: 'disconnected', clientId: client.id, atUs: nowUs() });
   });
-  send({ type: 'ready', port: server.broker.port });
+  onCommand((c) => {
+    if (c.type === 'rss') reply({ type: 'rss', mb: rssMb() });
+    if (c.type === 'cpu') reply({ type: 'cpu', us: cpuUs() });
+    if (c.type === 'stop') void server.stop().finally(() => process.exit(0));
+  });
+  reply({ type: 'ready', port: server.broker.port, httpPort: server.httpPort });
 }
 
 async function bareAedes(count: number): Promise<void> {
@@ -85,24 +81,24 @@ async function bareAedes(count: number): Promise<void> {
       setImmediate(pump);
     }
   };
-  process.on('message', (m: { type: string }) => {
-    if (m.type === 'go') pump();
-    if (m.type === 'stop') {
+  onCommand((c) => {
+    if (c.type === 'go') pump();
+    if (c.type === 'cpu') reply({ type: 'cpu', us: cpuUs() });
+    if (c.type === 'stop') {
       net.close();
-      aedes.close(() => {
-        send({ type: 'stopped' });
-        process.exit(0);
-      });
+      aedes.close(() => process.exit(0));
     }
   });
-  send({ type: 'ready', port: (net.address() as AddressInfo).port });
+  reply({ type: 'ready', port: (net.address() as AddressInfo).port });
 }
 
 function memory(count: number): void {
-  const rssStartMb = process.memoryUsage().rss / 2 ** 20;
+  onCommand((c) => {
+    if (c.type === 'stop') process.exit(0);
+  });
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
-    send({ type: 'memory', bytesPerTrade: null, rssStartMb, rssEndMb: rssStartMb, note: 'no --expose-gc' });
+    reply({ type: 'memory', bytesPerTrade: null, note: 'no --expose-gc' });
     return;
   }
   gc();
@@ -129,11 +125,9 @@ function memory(count: number): void {
   gc();
   const after = process.memoryUsage().heapUsed;
   const size = store.sizes()['blockchain/BTC-USD'] ?? 0;
-  send({
+  reply({
     type: 'memory',
     bytesPerTrade: size === count ? (after - before) / count : null,
-    rssStartMb,
-    rssEndMb: process.memoryUsage().rss / 2 ** 20,
     ...(size === count ? {} : { note: `stored ${size} of ${count}` }),
   });
 }
