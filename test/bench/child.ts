@@ -14,12 +14,20 @@ import { testConfig } from '../helpers/server.js';
 import { SYMBOLS, symbolOf, tradeBody } from './frames.js';
 import { cpuUs, nowUs, onCommand, reply } from './proc.js';
 
-const [mode, arg = ''] = process.argv.slice(2);
+const [mode, arg = '', extra] = process.argv.slice(2);
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
-async function dataserver(url: string): Promise<void> {
+/** `backlogBytes`: mqtt.limits.maxClientBacklogBytes (default: the server's own default). */
+async function dataserver(url: string, backlogBytes: number | undefined): Promise<void> {
   // Always on, so trades flow without an MQTT holder; never stale during a long run.
-  const config = testConfig(url, { symbols: [...SYMBOLS], alwaysOn: true, staleAfterMs: 120_000 });
+  const base = testConfig(url, { symbols: [...SYMBOLS], alwaysOn: true, staleAfterMs: 120_000 });
+  const config =
+    backlogBytes === undefined
+      ? base
+      : {
+          ...base,
+          mqtt: { ...base.mqtt, limits: { ...base.mqtt.limits, maxClientBacklogBytes: backlogBytes } },
+        };
   const server = await createServer(config, pino({ level: 'silent' }));
   // The slow-consumer scenario's subscriber: when (and whether) the server let it go.
   server.broker.aedes.on('clientDisconnect', (client) => {
@@ -132,6 +140,6 @@ function memory(count: number): void {
   });
 }
 
-if (mode === 'dataserver') await dataserver(arg);
+if (mode === 'dataserver') await dataserver(arg, extra === undefined ? undefined : Number(extra));
 else if (mode === 'aedes') await bareAedes(Number(arg));
 else if (mode === 'memory') memory(Number(arg));

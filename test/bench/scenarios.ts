@@ -24,6 +24,12 @@ export interface Plan {
   slowMs: number;
   /** Longest wait for a count of trades to arrive. */
   deadlineMs: number;
+  /**
+   * The server's mqtt.limits.maxClientBacklogBytes outside the slow-consumer scenario; undefined:
+   * its default. --quick raises it, so a CI machine that deschedules a subscriber for a moment
+   * does not get it cut (and the smoke run failed) by the slow-consumer policy.
+   */
+  backlogBytes?: number;
 }
 
 export const FULL: Plan = {
@@ -52,6 +58,7 @@ export const QUICK: Plan = {
   rssMs: 5_000,
   slowMs: 4_000,
   deadlineMs: 15_000,
+  backlogBytes: 256 * 1024 * 1024,
 };
 
 export type Result = { name: string; note?: string } & Record<string, unknown>;
@@ -74,10 +81,14 @@ async function using<T>(body: (spawn: (script: string, argv: string[]) => Proc) 
 }
 
 /** Feeder, DataServer against it (upstream subscribed), and `n` subscribers on the server. */
-async function dataserverRig(spawn: (script: string, argv: string[]) => Proc, n: number) {
+async function dataserverRig(
+  spawn: (script: string, argv: string[]) => Proc,
+  n: number,
+  backlogBytes: number | undefined,
+) {
   const feeder = spawn('feeder', []);
   const { url = '' } = await feeder.next('ready', 15_000);
-  const server = spawn('child', ['dataserver', url]);
+  const server = spawn('child', ['dataserver', url, ...(backlogBytes ? [String(backlogBytes)] : [])]);
   const { port } = await server.next('ready', 15_000);
   await feeder.next('connected', 15_000);
   const subs = spawn('subscribers', ['subscribers', String(port), String(n)]);
@@ -93,7 +104,7 @@ async function cpuOf(server: Proc): Promise<number> {
 export async function throughput(plan: Plan): Promise<Result> {
   const count = plan.throughputTrades;
   const ds = await using(async (spawn) => {
-    const { feeder, server, subs } = await dataserverRig(spawn, 1);
+    const { feeder, server, subs } = await dataserverRig(spawn, 1, plan.backlogBytes);
     feeder.send({ type: 'prepare', count });
     await feeder.next('prepared', 30_000);
     subs.send({ type: 'expect', count });
@@ -129,7 +140,7 @@ export async function throughput(plan: Plan): Promise<Result> {
 
 export async function latency(plan: Plan, rate: number, subscribers: number): Promise<Result> {
   return using(async (spawn) => {
-    const { feeder, subs } = await dataserverRig(spawn, subscribers);
+    const { feeder, subs } = await dataserverRig(spawn, subscribers, plan.backlogBytes);
     subs.send({ type: 'window', fromUs: nowUs() + plan.warmupMs * 1000 });
     feeder.send({ type: 'paced', rate, durationMs: plan.warmupMs + plan.latencyMs });
     const { sent } = await feeder.next('fed', plan.warmupMs + plan.latencyMs + 15_000);
@@ -161,7 +172,7 @@ export async function memory(plan: Plan): Promise<Result> {
     await probe.stop();
   }
   const rss = await using(async (spawn) => {
-    const { feeder, server } = await dataserverRig(spawn, 1);
+    const { feeder, server } = await dataserverRig(spawn, 1, plan.backlogBytes);
     const sample = async () => {
       server.send({ type: 'rss' });
       return (await server.next('rss', 5_000)).mb;
@@ -191,7 +202,7 @@ export async function memory(plan: Plan): Promise<Result> {
 /** 10 subscribers' p99 alone, then with an 11th that stops reading; what the server did about it. */
 export async function slowConsumer(plan: Plan): Promise<Result> {
   return using(async (spawn) => {
-    const { feeder, server, subs, port } = await dataserverRig(spawn, 10);
+    const { feeder, server, subs, port } = await dataserverRig(spawn, 10, undefined);
     const phase = async (ms: number) => {
       subs.send({ type: 'window', fromUs: nowUs() + 1_000_000 });
       feeder.send({ type: 'paced', rate: plan.slowRate, durationMs: ms + 1_000 });
@@ -233,9 +244,9 @@ export async function slowConsumer(plan: Plan): Promise<Result> {
 }
 
 /** Upstream gone and back: feeder accepting again → first trade delivered, backoff subtracted. */
-export async function recovery(_plan: Plan): Promise<Result> {
+export async function recovery(plan: Plan): Promise<Result> {
   return using(async (spawn) => {
-    const { feeder, subs } = await dataserverRig(spawn, 1);
+    const { feeder, subs } = await dataserverRig(spawn, 1, plan.backlogBytes);
     feeder.send({ type: 'drop' });
     await feeder.next('dropped', 5_000);
     await sleep(1_000); // a few refused reconnects: the connector is in its backoff cycle
