@@ -1,7 +1,7 @@
 /**
  * The benchmark's server process (forked by run.ts, talks over IPC): `dataserver <feederUrl>` runs
  * DataServer against the feeder process, `aedes <count>` runs a bare Aedes that publishes `count`
- * pre-serialized trades on `go`, `memory <count>` measures heap bytes per stored trade.
+ * pre-serialized trades (`go` sends the next n of them), `memory <count>` measures heap bytes per stored trade.
  */
 import { once } from 'node:events';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -73,24 +73,29 @@ async function bareAedes(count: number): Promise<void> {
   // Outstanding publishes are capped through the callback (mqemitter's queue is unbounded);
   // refilling on setImmediate keeps a synchronous callback from growing the stack.
   let sent = 0;
+  /** `go` publishes up to here (the next `count` packets of its command). */
+  let until = 0;
   let outstanding = 0;
   let scheduled = false;
   const pump = (): void => {
     scheduled = false;
-    while (sent < count && outstanding < 1000) {
+    while (sent < until && outstanding < 1000) {
       outstanding++;
       aedes.publish(packets[sent++] as AedesPublishPacket, done);
     }
   };
   const done = (): void => {
     outstanding--;
-    if (!scheduled && sent < count) {
+    if (!scheduled && sent < until) {
       scheduled = true;
       setImmediate(pump);
     }
   };
   onCommand((c) => {
-    if (c.type === 'go') pump();
+    if (c.type === 'go') {
+      until = Math.min(count, sent + c.count);
+      pump();
+    }
     if (c.type === 'cpu') reply({ type: 'cpu', us: cpuUs() });
     if (c.type === 'stop') {
       net.close();

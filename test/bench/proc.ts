@@ -39,7 +39,7 @@ export type Report =
 /** What run.ts sends to the children. */
 export type Command =
   | { type: 'stop' }
-  | { type: 'go' }
+  | { type: 'go'; count: number }
   | { type: 'rss' }
   | { type: 'cpu' }
   | { type: 'prepare'; count: number }
