@@ -107,6 +107,7 @@ describe('GET /metrics', () => {
       dataserver_mqtt_refused_connections_total: 'counter',
       dataserver_mqtt_refused_auth_total: 'counter',
       dataserver_mqtt_oversized_packets_total: 'counter',
+      dataserver_mqtt_slow_consumers_total: 'counter',
       dataserver_rpc_requests_total: 'counter',
       process_cpu_user_seconds_total: 'counter',
       nodejs_eventloop_lag_seconds: 'gauge',
