@@ -41,4 +41,6 @@ export interface HttpContext<S extends { id: string } = { id: string }> {
   addSource(source: S): void;
   /** Resolves once the source is stopped and its retained status cleared. */
   removeSource(id: string): Promise<void>;
+  /** RETRY for a `failed` source; answers the state it was in (undefined: unknown source). */
+  retrySource(id: string): string | undefined;
 }

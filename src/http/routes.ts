@@ -124,6 +124,23 @@ export function routes<S extends { id: string }>(ctx: HttpContext<S>, httpPort: 
       },
     },
     {
+      path: /^\/api\/sources\/([^/]+)\/retry$/,
+      methods: {
+        POST: (req, _url, [id = '']) => {
+          const refused = refuseUnlessAdmin(req, ctx.adminToken);
+          if (refused) return refused;
+          if (!known(id)) return problem(404, `no source "${id}"`);
+          const state = ctx.retrySource(id);
+          if (state !== 'failed') {
+            return problem(409, `source "${id}" is ${state ?? 'starting'}: only a failed source retries`, {
+              state: state ?? 'starting',
+            });
+          }
+          return json(202, { retrying: id });
+        },
+      },
+    },
+    {
       path: '/api/trades',
       methods: {
         GET: (_req, url) => {

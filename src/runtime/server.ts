@@ -48,6 +48,11 @@ export interface DataServer {
    */
   removeSource(id: string): Promise<void>;
   /**
+   * Sends RETRY to a source whose connector gave up (`failed`, after `backoff.maxAttempts`):
+   * it starts over with a fresh attempt count. Returns the state it was in; only `failed` retries.
+   */
+  retrySource(id: string): string | undefined;
+  /**
    * Closes HTTP (no new requests), releases upstream subscriptions, marks everything
    * offline/stopped, closes the broker. Idempotent.
    */
@@ -223,6 +228,15 @@ export async function createServer(
     logger.child({ source: id }).info('source removed');
   };
 
+  const retrySource = (id: string): string | undefined => {
+    const state = statuses.get(id)?.state;
+    if (state !== 'failed') return state;
+    const connector = supervisor.getSnapshot().children[id] as ConnectorActor | undefined;
+    connector?.send({ type: 'RETRY' });
+    logger.child({ source: id }).info('retry requested');
+    return state;
+  };
+
   const metrics = createMetrics({
     version: VERSION,
     pipeline,
@@ -277,6 +291,7 @@ export async function createServer(
         sourceSchema,
         addSource,
         removeSource,
+        retrySource,
       },
     });
   } catch (err) {
@@ -297,6 +312,7 @@ export async function createServer(
     sourceStats: (id) => stats.get(id),
     addSource,
     removeSource,
+    retrySource,
     stop,
   };
 }

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef } from 'xstate';
+import { startSimulator } from '../../simulator/index.js';
 import { RecordingClient } from '../helpers/mqtt.js';
 import { bearer, body, FAST_BACKOFF, type HttpRig, startRig } from './harness.js';
 
@@ -180,6 +181,36 @@ describe('admin routes with http.adminToken', () => {
     expect((await rig.get('/api/sources/second')).status).toBe(404);
     expect((await rig.get('/api/sources/second', { method: 'DELETE', headers: bearer('tok') })).status).toBe(
       404,
+    );
+  });
+
+  it('POST /api/sources/{id}/retry restarts a source that gave up, and only such a source', async () => {
+    const sim = await startSimulator({ port: 0, rate: 50 });
+    open.push(sim);
+    // Its first connection and the one reconnect maxAttempts 1 allows are refused: `failed`.
+    sim.fault({ kind: 'refuse', attempts: 2 });
+    const source = { ...newSource(sim.url, 'flaky'), backoff: { ...FAST_BACKOFF, maxAttempts: 1 } };
+    expect((await post(source)).status).toBe(201);
+    const state = () => rig.server.statuses().flaky?.state;
+    await vi.waitFor(() => expect(state()).toBe('failed'), { timeout: 5000, interval: 10 });
+
+    const retry = (id: string, token = 'tok') =>
+      rig.get(`/api/sources/${id}/retry`, { method: 'POST', headers: bearer(token) });
+    expect((await retry('flaky', 'wrong')).status).toBe(401);
+    expect(state()).toBe('failed');
+    expect((await retry('nope')).status).toBe(404);
+
+    const res = await retry('flaky');
+    expect(res.status).toBe(202);
+    expect(await body(res)).toEqual({ retrying: 'flaky' });
+    await vi.waitFor(() => expect(state()).toBe('subscribed'), { timeout: 5000, interval: 10 });
+    expect(rig.server.statuses().flaky?.attempt).toBe(0);
+
+    const again = await retry('flaky');
+    expect(again.status).toBe(409);
+    expect(await body(again)).toMatchObject({ state: 'subscribed' });
+    expect((await rig.get('/api/sources/flaky', { method: 'DELETE', headers: bearer('tok') })).status).toBe(
+      200,
     );
   });
 

@@ -41,6 +41,7 @@ describe('the HTTP layer on its own', () => {
         sourceSchema: z.strictObject({ id: z.string() }),
         addSource: () => {},
         removeSource: async () => {},
+        retrySource: () => undefined,
       },
     });
 

@@ -13,7 +13,7 @@ export const backoffSchema = z
     maxDelayMs: z.number().int().min(0).default(30_000),
     multiplier: z.number().min(1).default(2),
     jitter: z.number().min(0).max(1).default(0.2),
-    /** Consecutive failures before the connector gives up (state `failed`); absent = never. */
+    /** Reconnects (each after a backoff wait) before the connector gives up (state `failed`); absent = never. */
     maxAttempts: z.number().int().min(1).optional(),
   })
   .refine((b) => b.maxDelayMs >= b.initialDelayMs, {
