@@ -115,8 +115,8 @@ function heartbeatProblem(m: Json): string | null {
   return null;
 }
 
-/** The reason a trade frame is unusable (a stable metric label), or null when it is good. */
-function tradeProblem(m: Json, toTopic: (venueSymbol: string) => string): string | null {
+/** The reason a trade frame is unusable (a stable metric label), or null when it is good (exported for the bench). */
+export function tradeProblem(m: Json, toTopic: (venueSymbol: string) => string): string | null {
   const { symbol, timestamp, side, qty, price, trade_id: id, seqnum } = m;
   // Trades always carry one; without it the published trade would lack a contract field.
   if (seqnum === undefined) return 'missing_seqnum';
