@@ -36,6 +36,8 @@ export interface Counters {
   garbageSent: number;
   seqnumsSkipped: number;
   subscribesRejected: number;
+  /** Connections a `throttle` fault claimed: answered with the connection-wide rejection, then ignored. */
+  connectionsThrottled: number;
   faults: Record<FaultKind, number>;
 }
 
@@ -49,6 +51,7 @@ export function createCounters(): Counters {
     garbageSent: 0,
     seqnumsSkipped: 0,
     subscribesRejected: 0,
+    connectionsThrottled: 0,
     faults: {
       graceful: 0,
       abrupt: 0,
@@ -59,6 +62,7 @@ export function createCounters(): Counters {
       gap: 0,
       reject: 0,
       quiet: 0,
+      throttle: 0,
     },
   };
 }

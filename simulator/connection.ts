@@ -15,6 +15,8 @@ export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export interface ArmedFaults {
   /** The rejection text if a `reject` fault claims this subscribe. */
   takeReject(symbol: string): string | undefined;
+  /** Whether a `throttle` fault claims this subscribe (and with it the whole connection); counts it if so. */
+  takeThrottle(): boolean;
   /** Trades to re-send after this subscribe's answer; empty unless a `replay` is armed for the symbol. */
   takeReplay(symbol: string): readonly TradeEvent[];
 }

@@ -21,6 +21,8 @@ export interface SimulatorStatus {
     readonly replay: { readonly count: number; readonly symbols: string[] } | null;
     /** Subscribes still to be rejected, per symbol. */
     readonly rejects: Record<string, number>;
+    /** Connections still to be throttled at their next subscribe. */
+    readonly throttles: number;
   };
   readonly counters: Counters;
 }
@@ -29,12 +31,13 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
 
 /**
  * Applies faults to a simulator's connections and holds the ones armed for later requests
- * (refuse window, replay, reject). Every fault goes through `apply`, whatever triggered it.
+ * (refuse window, replay, reject, throttle). Every fault goes through `apply`, whatever triggered it.
  */
 export class FaultController implements ArmedFaults {
   readonly counters = createCounters();
   private readonly rejects = new Map<string, number>();
   private replay: { count: number; symbols: Set<string> } | undefined;
+  private throttles = 0;
   private refusingUntil = 0;
   private refuseAttempts = 0;
   private refuseTimer: NodeJS.Timeout | undefined;
@@ -75,6 +78,13 @@ export class FaultController implements ArmedFaults {
     return `Subscription to ${symbol} rejected (simulated fault)`;
   }
 
+  takeThrottle(): boolean {
+    if (this.throttles === 0) return false;
+    this.throttles--;
+    this.counters.connectionsThrottled++;
+    return true;
+  }
+
   takeReplay(symbol: string): readonly TradeEvent[] {
     if (this.replay === undefined || !this.replay.symbols.delete(symbol)) return [];
     const { count } = this.replay;
@@ -92,6 +102,7 @@ export class FaultController implements ArmedFaults {
       armed: {
         replay: this.replay ? { count: this.replay.count, symbols: [...this.replay.symbols] } : null,
         rejects: Object.fromEntries(this.rejects),
+        throttles: this.throttles,
       },
       counters: structuredClone(this.counters),
     };
@@ -173,6 +184,12 @@ export class FaultController implements ArmedFaults {
           `armed: the next ${plural(fault.count, 'subscribe')} to ${fault.symbol} will be rejected`,
         );
       }
+      case 'throttle':
+        this.throttles += fault.count;
+        return done(
+          0,
+          `armed: the next ${plural(fault.count, 'connection')} to subscribe will be throttled (rejected, then ignored)`,
+        );
     }
   }
 

@@ -44,6 +44,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
     symbol: z.string().min(1),
     count: count(MAX_COUNT).default(1),
   }),
+  /**
+   * The venue throttles a connection: the next `count` subscribe requests (one per connection) are
+   * answered with its connection-wide rejection, and that connection's later requests are ignored.
+   */
+  z.strictObject({ kind: z.literal('throttle'), count: count(MAX_COUNT).default(1) }),
 ]);
 
 /** A fault as written (JSON body, scenario entry, or in process); defaults not yet applied. */
@@ -62,6 +67,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'gap',
   'reject',
   'quiet',
+  'throttle',
 ];
 
 /** What a fault did. */

@@ -27,12 +27,18 @@ export const KEYBOARD_HELP = `Fault keys (type the command, then Enter):
   x [N]  garbage: interleave N malformed frames with the next trades (default 5)
   r [K]  replay: the next subscribe per symbol re-sends its last K trades (default 3)
   p      gap: skip one seqnum (Coinbase: lose matches until the next heartbeat) on every connection
+  k      throttle: the next subscribe is refused for the whole connection, whose requests are then ignored
   q      quit
   h, ?   this help`;
 
 type Command = { readonly fault: Fault } | 'quit' | 'help' | 'ignore' | { readonly error: string };
 
-const bare: Record<string, Fault> = { g: { kind: 'graceful' }, a: { kind: 'abrupt' }, p: { kind: 'gap' } };
+const bare: Record<string, Fault> = {
+  g: { kind: 'graceful' },
+  a: { kind: 'abrupt' },
+  p: { kind: 'gap' },
+  k: { kind: 'throttle' },
+};
 
 const withNumber: Record<string, { readonly make: (n: number) => Fault; readonly fallback: number }> = {
   t: { make: (seconds) => ({ kind: 'refuse', seconds }), fallback: 5 },

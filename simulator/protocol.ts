@@ -110,6 +110,13 @@ export function rejectedBody(rejection: Rejection): Body {
   return body({ event: 'rejected', channel, symbol, text });
 }
 
+/**
+ * Blockchain.com's answer to a throttled connection, exactly as the venue sends it (no seqnum, no
+ * symbol): it refuses the connection as a whole, whose later messages are then ignored.
+ */
+export const THROTTLED_FRAME =
+  '{"event":"rejected","text":"Connection throttling enabled, your messages will be ignored."}';
+
 export function notSubscribed(request: Request): Rejection {
   return request.channel === 'trades'
     ? {

@@ -11,6 +11,7 @@ import {
   parseRequest,
   type Rejection,
   rejectedBody,
+  THROTTLED_FRAME,
   tradeBody,
 } from '../protocol.js';
 import type { Framed, Link, Session } from './dialect.js';
@@ -23,6 +24,8 @@ export class BlockchainSession implements Session {
   readonly dialect = 'blockchain';
   private next = 0;
   private garbageCursor = 0;
+  /** Claimed by a `throttle` fault: every later request is ignored (heartbeats go on). */
+  private throttled = false;
 
   constructor(private readonly link: Link) {}
 
@@ -60,6 +63,10 @@ export class BlockchainSession implements Session {
 
   receive(text: string): void {
     const { exchange } = this.link.context;
+    if (this.throttled) {
+      this.link.log.debug('throttled: request ignored');
+      return;
+    }
     const request = parseRequest(text, exchange.symbols);
     if (isRejection(request)) {
       this.reject(request);
@@ -85,6 +92,13 @@ export class BlockchainSession implements Session {
   private subscribe(request: MarketRequest): void {
     const { armed, counters, exchange } = this.link.context;
     if (request.channel === 'trades') {
+      if (armed.takeThrottle()) {
+        this.throttled = true;
+        // As the venue sends it: without a seqnum, so the connection's numbering does not move.
+        this.link.write(() => THROTTLED_FRAME);
+        this.link.log.debug({ request }, 'throttled: connection rejected');
+        return;
+      }
       const refusal = armed.takeReject(request.symbol);
       if (refusal !== undefined) {
         counters.subscribesRejected++;

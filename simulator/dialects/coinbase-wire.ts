@@ -87,6 +87,16 @@ export function errorMessage(type: string, reason: string): string {
   return JSON.stringify({ type: 'error', message: `Failed to ${type}`, reason });
 }
 
+/**
+ * A throttled connection's error. The venue documents the reason (`ErrSlowRead`: "the client is
+ * sending too many messages", one of those it disconnects a client for), not the message's text.
+ */
+export const THROTTLED_MESSAGE = JSON.stringify({
+  type: 'error',
+  message: 'ErrSlowRead',
+  reason: 'The client is sending too many messages',
+});
+
 /** The full list of what the connection now holds, as sent after every (un)subscribe. */
 export function subscriptionsMessage(held: ReadonlyMap<CoinbaseChannel, readonly string[]>): string {
   const channels = [...held]

@@ -10,6 +10,7 @@ import {
   matchMessage,
   parseCoinbaseRequest,
   subscriptionsMessage,
+  THROTTLED_MESSAGE,
 } from './coinbase-wire.js';
 import type { Framed, Link, Session } from './dialect.js';
 
@@ -102,6 +103,8 @@ export class CoinbaseSession implements Session {
   private gapsPending = 0;
   private loss: Loss | undefined;
   private ended = false;
+  /** Claimed by a `throttle` fault: every later request is ignored. */
+  private throttled = false;
   private garbageCursor = 0;
   private readonly subscribeTimer: NodeJS.Timeout;
 
@@ -150,6 +153,10 @@ export class CoinbaseSession implements Session {
   }
 
   receive(text: string): void {
+    if (this.throttled) {
+      this.link.log.debug('throttled: request ignored');
+      return;
+    }
     const request = parseCoinbaseRequest(text, this.link.context.exchange.symbols);
     if (isFailure(request)) {
       this.fail(request.type, request.reason);
@@ -189,6 +196,14 @@ export class CoinbaseSession implements Session {
   private subscribe(request: CoinbaseRequest): void {
     const { armed, counters, exchange } = this.link.context;
     const matches = request.channels.get('matches') ?? [];
+    if (matches.length > 0 && armed.takeThrottle()) {
+      this.throttled = true;
+      // Subscribed in time as far as the venue's rule goes: the client did send one.
+      clearTimeout(this.subscribeTimer);
+      this.link.write(() => THROTTLED_MESSAGE);
+      this.link.log.debug({ products: matches }, 'throttled: connection rejected');
+      return;
+    }
     const refusals = matches.map((symbol) => armed.takeReject(symbol)).filter(defined);
     if (refusals.length > 0) {
       counters.subscribesRejected += refusals.length;

@@ -86,6 +86,8 @@ describe('parseCommand', () => {
     ['r', { fault: { kind: 'replay', count: 3 } }],
     ['r 4', { fault: { kind: 'replay', count: 4 } }],
     ['p', { fault: { kind: 'gap' } }],
+    ['k', { fault: { kind: 'throttle' } }],
+    ['k 2', 'help'],
     ['q', 'quit'],
     ['h', 'help'],
     ['?', 'help'],
