@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import type { TransportCommand, TransportEvent, TransportInput } from './transport.js';
 
@@ -90,6 +90,11 @@ export const connectorMachine = setup({
       context.source.backoff.maxAttempts !== undefined &&
       context.attempt >= context.source.backoff.maxAttempts,
     allSettled: ({ context }) => !Object.values(context.symbols).includes('subscribing'),
+    /**
+     * A rejection that names no symbol refuses the whole connection (Blockchain.com's "Connection
+     * throttling enabled, your messages will be ignored."): no pending request will be answered.
+     */
+    rejectsConnection: ({ event }) => event.type === 'UPSTREAM.REJECTED' && event.symbol === null,
     demandAddsSymbols: ({ context, event }) =>
       event.type === 'DEMAND' &&
       event.symbols.some((s) => !context.wanted.includes(s) && s in context.symbols),
@@ -229,7 +234,16 @@ export const connectorMachine = setup({
         ],
         'UPSTREAM.SUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.UNSUBSCRIBED': { actions: 'applyControl' },
-        'UPSTREAM.REJECTED': { actions: 'applyControl' },
+        // The venue refused the connection itself and will ignore what it is sent: as good as lost.
+        'UPSTREAM.REJECTED': [
+          {
+            guard: and(['rejectsConnection', 'attemptsExhausted']),
+            target: 'failed',
+            actions: ['applyControl', 'announceLost'],
+          },
+          { guard: 'rejectsConnection', target: 'backoff', actions: ['applyControl', 'announceLost'] },
+          { actions: 'applyControl' },
+        ],
       },
       initial: 'connecting',
       states: {
@@ -272,7 +286,8 @@ export const connectorMachine = setup({
       },
     },
     backoff: {
-      description: 'Connection lost or refused. Waiting the backoff delay before reconnecting.',
+      description:
+        'Connection lost, refused or rejected by the venue. Waiting the backoff delay before reconnecting.',
       entry: ['markPending', 'scheduleRetry'],
       after: { backoff: { target: 'session' } },
       on: { DEMAND: { actions: ['setDemand', 'markPending'] } },

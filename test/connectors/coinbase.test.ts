@@ -523,6 +523,21 @@ describe('coinbase dialect: error → UPSTREAM.REJECTED', () => {
     expect(two.controls).toEqual([expect.objectContaining({ type: 'UPSTREAM.REJECTED', symbol: null })]);
   });
 
+  it('an error the venue drops a client for refuses the connection, whatever is pending', () => {
+    const r = record();
+    r.session.subscribe(['BTC-USD']);
+    r.session.parse(
+      '{"type":"error","message":"ErrSlowRead","reason":"The client is sending too many messages"}',
+    );
+    expect(r.controls).toEqual([
+      {
+        type: 'UPSTREAM.REJECTED',
+        symbol: null,
+        text: 'ErrSlowRead: The client is sending too many messages',
+      },
+    ]);
+  });
+
   it('a product already acknowledged is no longer pending', () => {
     const r = record();
     r.session.subscribe(['BTC-USDX']);

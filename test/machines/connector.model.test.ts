@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import { connectorMachine } from '../../machines/index.js';
-import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { type Fault, type Simulator, startSimulator } from '../../simulator/index.js';
 import { createWsTransport } from '../../src/connectors/index.js';
 import {
   type ConnectorSnapshot,
@@ -76,21 +76,35 @@ class Observed {
   }
 }
 
-/** For each REJECTED step, the earlier step at which that symbol's subscribe request went out. */
-function rejectArming(path: ModelPath): Map<number, string[]> {
-  const arm = new Map<number, string[]>();
+/** The step at which `symbol`'s subscribe request, still pending at step `j`, went out. */
+function requestStep(path: ModelPath, j: number, symbol: string): number {
+  for (let k = j - 1; k >= 0; k--) {
+    const before = k === 0 ? 'pending' : path.steps[k - 1]?.state.context.symbols[symbol];
+    if (path.steps[k]?.state.context.symbols[symbol] === 'subscribing' && before !== 'subscribing') return k;
+  }
+  // Requested at start (the initial demand): arm before the first step.
+  return 0;
+}
+
+/**
+ * The faults to arm before each step, so that the venue answers as the path says: for a REJECTED
+ * naming a symbol, a `reject` of it before its request went out; for one naming none (the
+ * connection refused), a `throttle` before the oldest request still pending went out, which it
+ * answers (the venue answers in order), the later ones being ignored.
+ */
+function rejectArming(path: ModelPath): Map<number, Fault[]> {
+  const arm = new Map<number, Fault[]>();
+  const add = (k: number, fault: Fault) => arm.set(k, [...(arm.get(k) ?? []), fault]);
   path.steps.forEach((step, j) => {
-    if (step.event.type !== 'UPSTREAM.REJECTED' || step.event.symbol === null) return;
-    const symbol = step.event.symbol;
-    for (let k = j - 1; k >= 0; k--) {
-      const before = k === 0 ? 'pending' : path.steps[k - 1]?.state.context.symbols[symbol];
-      if (path.steps[k]?.state.context.symbols[symbol] === 'subscribing' && before !== 'subscribing') {
-        arm.set(k, [...(arm.get(k) ?? []), symbol]);
-        return;
-      }
+    if (step.event.type !== 'UPSTREAM.REJECTED') return;
+    const { symbol } = step.event;
+    if (symbol !== null) {
+      add(requestStep(path, j, symbol), { kind: 'reject', symbol });
+      return;
     }
-    // Requested at start (the initial demand): arm before the first step.
-    arm.set(0, [...(arm.get(0) ?? []), symbol]);
+    const symbols = path.steps[j - 1]?.state.context.symbols ?? {};
+    const pending = Object.keys(symbols).filter((s) => symbols[s] === 'subscribing');
+    add(Math.min(...pending.map((s) => requestStep(path, j, s))), { kind: 'throttle' });
   });
   return arm;
 }
@@ -155,7 +169,7 @@ async function runPath(path: ModelPath, run: Run): Promise<void> {
   try {
     actor.start();
     for (const [i, step] of path.steps.entries()) {
-      for (const symbol of arming.get(i) ?? []) sim.fault({ kind: 'reject', symbol });
+      for (const fault of arming.get(i) ?? []) sim.fault(fault);
       realize(step.event, actor, sim, run);
       await observed.next(step.event.type, serialize(step.state), `step ${i + 1} (${step.event.type})`);
     }

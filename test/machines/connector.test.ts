@@ -186,6 +186,29 @@ describe('connector announcements and giving up', () => {
     expect(h.sessions).toHaveLength(2);
   });
 
+  it('treats a rejection naming no symbol as a refused connection: drops it and reconnects', () => {
+    const text = 'Connection throttling enabled, your messages will be ignored.';
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    const seen: unknown[] = [];
+    h.actor.on('*', (e) => seen.push(e));
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('subscribing');
+    const first = h.current();
+    first.send({ type: 'UPSTREAM.REJECTED', symbol: null, text });
+    expect(h.state()).toBe('backoff');
+    expect(first.closed).toBe(true);
+    expect(h.actor.getSnapshot().context).toMatchObject({
+      lastError: text,
+      symbols: { 'BTC-USD': 'pending' },
+    });
+    expect(seen).toEqual([{ type: 'connection.lost', reason: text }]);
+    h.clock.increment(h.actor.getSnapshot().context.retryDelayMs);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    ackAll(h.current());
+    expect(h.state()).toBe('subscribed');
+  });
+
   it('gives up after maxAttempts consecutive failures, and RETRY starts over', () => {
     const h = connectorHarness({
       wanted: ['BTC-USD'],

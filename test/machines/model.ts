@@ -74,6 +74,8 @@ const firstIn = (s: ConnectorSnapshot, state: string) =>
  * never show: its baseline goes with the release). And an `error` answers a whole request, naming
  * no request: the parser rejects the one product its text names, and the other products of that
  * request would never be answered; so a rejection is only modelled for a symbol alone in its request.
+ * A connection-wide rejection (no symbol: the venue throttles the connection) can answer any
+ * subscribe request, in either dialect, while one is pending.
  */
 export function possibleEvents(dialect: Dialect): (s: ConnectorSnapshot) => ModelEvent[] {
   return (s) => {
@@ -107,6 +109,9 @@ export function possibleEvents(dialect: Dialect): (s: ConnectorSnapshot) => Mode
           const alone = SYMBOLS.filter((sym) => s.context.symbols[sym] === 'subscribing').length === 1;
           if (dialect === 'blockchain' || alone)
             out.push({ type: 'UPSTREAM.REJECTED', symbol: subscribing, text: 'model' });
+          // The venue throttles the connection: it answers the oldest pending request with a
+          // rejection naming no symbol (both dialects), and ignores the rest.
+          if (state !== 'subscribed') out.push({ type: 'UPSTREAM.REJECTED', symbol: null, text: 'model' });
         }
         if (unsubscribing && !subscribing) out.push({ type: 'UPSTREAM.UNSUBSCRIBED', symbol: unsubscribing });
         // Answers arrive within milliseconds; a timer of hundreds only fires once none is pending.

@@ -12,6 +12,12 @@ const DECIMAL = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 type Json = Record<string, unknown>;
 
+/**
+ * The errors that refuse the connection itself (Coinbase Exchange WebSocket errors: the reasons it
+ * disconnects a client for: too many backed-up messages, too many messages sent, a message too big).
+ */
+const CONNECTION_WIDE = /\b(ErrSlowConsume|ErrSlowRead|Message too big)\b/;
+
 /** What one product's trades have shown so far on this connection, since it was (re)subscribed. */
 interface ProductState {
   /** Highest `sequence` seen on a trade (and on a heartbeat, when gaps come from `sequence`). */
@@ -198,7 +204,14 @@ export class CoinbaseParser {
     const message = typeof m.message === 'string' ? m.message : '';
     const reason = typeof m.reason === 'string' ? m.reason : '';
     const text = message && reason ? `${message}: ${reason}` : message || reason || 'error without message';
+    // The venue sends these as it drops the client: no request of this connection will be answered.
+    if (CONNECTION_WIDE.test(text)) {
+      this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: null, text });
+      return;
+    }
     const products = this.subscriptions.rejected(text);
+    // Tied to no request (none pending, or several the text does not tell apart): reported as the
+    // connection refused, so the connector reconnects rather than wait for answers that may never come.
     if (products.length === 0) this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: null, text });
     for (const product of products) {
       this.sink.control({ type: 'UPSTREAM.REJECTED', symbol: this.toTopic(product), text });
