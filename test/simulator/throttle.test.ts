@@ -6,9 +6,12 @@ import { control, Harness, isHeartbeat, isTrade } from './helpers.js';
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-/** Line 7 of the Blockchain.com fixtures: the venue's answer to a throttled connection. */
+/**
+ * Line 7 of the Blockchain.com fixtures: the venue's answer to a throttled connection. Read from the
+ * vendored copy (test/fixtures, kept identical to ../shared/fixtures by a test): a lone clone has no ../shared.
+ */
 const THROTTLED = (
-  readFileSync(new URL('../../../shared/fixtures/blockchain-com/documented.jsonl', import.meta.url), 'utf8')
+  readFileSync(new URL('../fixtures/blockchain-com/documented.jsonl', import.meta.url), 'utf8')
     .split('\n')
     .find((line) => line.includes('Connection throttling enabled')) ?? ''
 ).trim();
