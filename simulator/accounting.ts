@@ -38,6 +38,8 @@ export interface Counters {
   subscribesRejected: number;
   /** Connections a `throttle` fault claimed: answered with the connection-wide rejection, then ignored. */
   connectionsThrottled: number;
+  /** Subscribe requests a `mute` fault claimed: never answered. */
+  subscribesMuted: number;
   faults: Record<FaultKind, number>;
 }
 
@@ -52,6 +54,7 @@ export function createCounters(): Counters {
     seqnumsSkipped: 0,
     subscribesRejected: 0,
     connectionsThrottled: 0,
+    subscribesMuted: 0,
     faults: {
       graceful: 0,
       abrupt: 0,
@@ -63,6 +66,7 @@ export function createCounters(): Counters {
       reject: 0,
       quiet: 0,
       throttle: 0,
+      mute: 0,
     },
   };
 }

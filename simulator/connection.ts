@@ -17,6 +17,8 @@ export interface ArmedFaults {
   takeReject(symbol: string): string | undefined;
   /** Whether a `throttle` fault claims this subscribe (and with it the whole connection); counts it if so. */
   takeThrottle(): boolean;
+  /** Whether a `mute` fault claims this subscribe (it is then left unanswered); counts it if so. */
+  takeMute(): boolean;
   /** Trades to re-send after this subscribe's answer; empty unless a `replay` is armed for the symbol. */
   takeReplay(symbol: string): readonly TradeEvent[];
 }

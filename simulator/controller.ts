@@ -23,6 +23,8 @@ export interface SimulatorStatus {
     readonly rejects: Record<string, number>;
     /** Connections still to be throttled at their next subscribe. */
     readonly throttles: number;
+    /** Subscribe requests still to be left unanswered. */
+    readonly mutes: number;
   };
   readonly counters: Counters;
 }
@@ -31,13 +33,14 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
 
 /**
  * Applies faults to a simulator's connections and holds the ones armed for later requests
- * (refuse window, replay, reject, throttle). Every fault goes through `apply`, whatever triggered it.
+ * (refuse window, replay, reject, throttle, mute). Every fault goes through `apply`, whatever triggered it.
  */
 export class FaultController implements ArmedFaults {
   readonly counters = createCounters();
   private readonly rejects = new Map<string, number>();
   private replay: { count: number; symbols: Set<string> } | undefined;
   private throttles = 0;
+  private mutes = 0;
   private refusingUntil = 0;
   private refuseAttempts = 0;
   private refuseTimer: NodeJS.Timeout | undefined;
@@ -85,6 +88,13 @@ export class FaultController implements ArmedFaults {
     return true;
   }
 
+  takeMute(): boolean {
+    if (this.mutes === 0) return false;
+    this.mutes--;
+    this.counters.subscribesMuted++;
+    return true;
+  }
+
   takeReplay(symbol: string): readonly TradeEvent[] {
     if (this.replay === undefined || !this.replay.symbols.delete(symbol)) return [];
     const { count } = this.replay;
@@ -103,6 +113,7 @@ export class FaultController implements ArmedFaults {
         replay: this.replay ? { count: this.replay.count, symbols: [...this.replay.symbols] } : null,
         rejects: Object.fromEntries(this.rejects),
         throttles: this.throttles,
+        mutes: this.mutes,
       },
       counters: structuredClone(this.counters),
     };
@@ -190,6 +201,9 @@ export class FaultController implements ArmedFaults {
           0,
           `armed: the next ${plural(fault.count, 'connection')} to subscribe will be throttled (rejected, then ignored)`,
         );
+      case 'mute':
+        this.mutes += fault.count;
+        return done(0, `armed: the next ${plural(fault.count, 'subscribe')} will get no answer`);
     }
   }
 

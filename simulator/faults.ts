@@ -49,6 +49,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
    * answered with its connection-wide rejection, and that connection's later requests are ignored.
    */
   z.strictObject({ kind: z.literal('throttle'), count: count(MAX_COUNT).default(1) }),
+  /**
+   * The venue never answers: the next `count` subscribe requests for trades get no answer at all
+   * (no ack, no rejection, no trades); the connection otherwise works.
+   */
+  z.strictObject({ kind: z.literal('mute'), count: count(MAX_COUNT).default(1) }),
 ]);
 
 /** A fault as written (JSON body, scenario entry, or in process); defaults not yet applied. */
@@ -68,6 +73,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reject',
   'quiet',
   'throttle',
+  'mute',
 ];
 
 /** What a fault did. */

@@ -28,6 +28,7 @@ export const KEYBOARD_HELP = `Fault keys (type the command, then Enter):
   r [K]  replay: the next subscribe per symbol re-sends its last K trades (default 3)
   p      gap: skip one seqnum (Coinbase: lose matches until the next heartbeat) on every connection
   k      throttle: the next subscribe is refused for the whole connection, whose requests are then ignored
+  m [N]  mute: the next N subscribes get no answer at all (default 1)
   q      quit
   h, ?   this help`;
 
@@ -45,6 +46,7 @@ const withNumber: Record<string, { readonly make: (n: number) => Fault; readonly
   s: { make: (seconds) => ({ kind: 'stall', seconds }), fallback: 10 },
   x: { make: (count) => ({ kind: 'garbage', count }), fallback: 5 },
   r: { make: (count) => ({ kind: 'replay', count }), fallback: 3 },
+  m: { make: (count) => ({ kind: 'mute', count }), fallback: 1 },
 };
 
 /** One typed line to what it means. */

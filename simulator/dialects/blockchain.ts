@@ -99,6 +99,10 @@ export class BlockchainSession implements Session {
         this.link.log.debug({ request }, 'throttled: connection rejected');
         return;
       }
+      if (armed.takeMute()) {
+        this.link.log.debug({ request }, 'muted: subscribe left unanswered');
+        return;
+      }
       const refusal = armed.takeReject(request.symbol);
       if (refusal !== undefined) {
         counters.subscribesRejected++;

@@ -204,6 +204,12 @@ export class CoinbaseSession implements Session {
       this.link.log.debug({ products: matches }, 'throttled: connection rejected');
       return;
     }
+    if (matches.length > 0 && armed.takeMute()) {
+      // Subscribed in time as far as the venue's rule goes; the answer just never comes.
+      clearTimeout(this.subscribeTimer);
+      this.link.log.debug({ products: matches }, 'muted: subscribe left unanswered');
+      return;
+    }
     const refusals = matches.map((symbol) => armed.takeReject(symbol)).filter(defined);
     if (refusals.length > 0) {
       counters.subscribesRejected += refusals.length;

@@ -88,6 +88,8 @@ describe('parseCommand', () => {
     ['p', { fault: { kind: 'gap' } }],
     ['k', { fault: { kind: 'throttle' } }],
     ['k 2', 'help'],
+    ['m', { fault: { kind: 'mute', count: 1 } }],
+    ['m 3', { fault: { kind: 'mute', count: 3 } }],
     ['q', 'quit'],
     ['h', 'help'],
     ['?', 'help'],
