@@ -1,4 +1,4 @@
-import { and, assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, fromCallback, not, setup } from 'xstate';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import type { TransportCommand, TransportEvent, TransportInput } from './transport.js';
 
@@ -59,6 +59,9 @@ function diff(context: ConnectorContext): { subscribe: string[]; unsubscribe: st
   return { subscribe, unsubscribe };
 }
 
+/** How long a subscribe request may go unanswered when the source's config does not say. */
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
 function withStates(
   symbols: Record<string, SymbolState>,
   names: readonly string[],
@@ -67,6 +70,35 @@ function withStates(
   const next = { ...symbols };
   for (const n of names) if (n in next) next[n] = state;
   return next;
+}
+
+/**
+ * What `subscribing` and `resubscribing` share while subscribe requests are out: every answer to
+ * one (ack or rejection), and every new demand (whose requests go out on entry), re-enters the
+ * state, which restarts its `ackTimeout`; so a venue that keeps answering keeps the connection, one
+ * that leaves a request unanswered loses it. A release's answer says nothing about the subscribes
+ * (it is handled by `session`); a connection-wide rejection falls through to `session` too.
+ */
+function awaitingAnswers<S extends 'subscribing' | 'resubscribing'>(self: S) {
+  const again = { target: self, reenter: true, actions: 'applyControl' } as const;
+  return {
+    after: {
+      ackTimeout: [
+        {
+          guard: 'attemptsExhausted',
+          target: '#connector.failed',
+          actions: ['recordAckTimeout', 'announceLost'],
+        },
+        { target: '#connector.backoff', actions: ['recordAckTimeout', 'announceLost'] },
+      ],
+    },
+    on: {
+      DEMAND: { target: self, reenter: true, actions: 'setDemand' },
+      'UPSTREAM.SUBSCRIBED': again,
+      // A rejection of one symbol answers its subscribe request (none is outstanding elsewhere).
+      'UPSTREAM.REJECTED': { ...again, guard: not('rejectsConnection') },
+    },
+  } as const;
 }
 
 export const connectorMachine = setup({
@@ -83,6 +115,7 @@ export const connectorMachine = setup({
   delays: {
     backoff: ({ context }) => context.retryDelayMs,
     stablePeriod: ({ context }) => context.stableAfterMs,
+    ackTimeout: ({ context }) => context.source.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
   },
   guards: {
     hasConnectedBefore: ({ context }) => context.sessions > 0,
@@ -139,6 +172,10 @@ export const connectorMachine = setup({
         default:
           return {};
       }
+    }),
+    recordAckTimeout: assign({
+      lastError: ({ context }) =>
+        `no answer to subscribe within ${context.source.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS} ms`,
     }),
     countSession: assign({ sessions: ({ context }) => context.sessions + 1 }),
     recordClose: assign({
@@ -235,6 +272,8 @@ export const connectorMachine = setup({
         'UPSTREAM.SUBSCRIBED': { actions: 'applyControl' },
         'UPSTREAM.UNSUBSCRIBED': { actions: 'applyControl' },
         // The venue refused the connection itself and will ignore what it is sent: as good as lost.
+        // (A symbol's rejection answers its subscribe: `subscribing`/`resubscribing` take it; in
+        // `connecting` or `subscribed` no subscribe is outstanding and it is ignored.)
         'UPSTREAM.REJECTED': [
           {
             guard: and(['rejectsConnection', 'attemptsExhausted']),
@@ -242,7 +281,6 @@ export const connectorMachine = setup({
             actions: ['applyControl', 'announceLost'],
           },
           { guard: 'rejectsConnection', target: 'backoff', actions: ['applyControl', 'announceLost'] },
-          { actions: 'applyControl' },
         ],
       },
       initial: 'connecting',
@@ -262,16 +300,20 @@ export const connectorMachine = setup({
           },
         },
         subscribing: {
-          description: 'Connected. Subscribe requests for the demanded symbols await their acks.',
+          description:
+            'Connected. Subscribe requests for the demanded symbols await their acks; a venue that answers ' +
+            'nothing for ackTimeoutMs (counted again from each answer or new demand) has lost the connection.',
           entry: 'syncSubscriptions',
           always: { guard: 'allSettled', target: 'subscribed' },
-          on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
+          ...awaitingAnswers('subscribing'),
         },
         resubscribing: {
-          description: 'Reconnected. Restoring exactly the symbols with demand before trades flow again.',
+          description:
+            'Reconnected. Restoring exactly the symbols with demand before trades flow again; ' +
+            'unanswered for ackTimeoutMs, the connection is given up as in subscribing.',
           entry: 'syncSubscriptions',
           always: { guard: 'allSettled', target: 'subscribed', actions: 'announceRestored' },
-          on: { DEMAND: { actions: ['setDemand', 'syncSubscriptions'] } },
+          ...awaitingAnswers('resubscribing'),
         },
         subscribed: {
           description: 'Every demanded symbol is acknowledged (or rejected). Trades flow.',

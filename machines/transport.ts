@@ -30,6 +30,11 @@ export interface TransportInput {
   url: string;
   token: string;
   staleAfterMs: number;
+  /**
+   * How long a subscribe request may go unanswered (no ack, no rejection) before the connection
+   * is given up; the connector's timer (default 10,000 ms), not the transport's.
+   */
+  ackTimeoutMs?: number | undefined;
   /** Every symbol the source offers, as topics name them. */
   symbols: readonly string[];
   /** The venue's own name where it differs from the topic's (`{"BTC-USD": "XBT/USD"}`). */

@@ -9,6 +9,7 @@ export function toSupervisedSource(source: SourceConfig): SupervisedSource {
     url: source.url,
     token: source.token,
     staleAfterMs: source.staleAfterMs,
+    ackTimeoutMs: source.ackTimeoutMs,
     symbols: [...source.symbols],
     venueSymbols: { ...source.venueSymbols },
     backoff: { ...source.backoff },

@@ -9,6 +9,7 @@ export function testConfig(
   overrides: {
     alwaysOn?: boolean;
     staleAfterMs?: number;
+    ackTimeoutMs?: number;
     lingerMs?: number;
     symbols?: readonly string[];
   } = {},

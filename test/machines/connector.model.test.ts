@@ -12,6 +12,7 @@ import {
   DIALECTS,
   type Dialect,
   generatePaths,
+  isAfterAck,
   leaf,
   type ModelEvent,
   type ModelPath,
@@ -109,6 +110,34 @@ function rejectArming(path: ModelPath): Map<number, Fault[]> {
   return arm;
 }
 
+const awaiting = (state: string | undefined) => state === 'subscribing' || state === 'resubscribing';
+
+/**
+ * The `mute`s to arm so that an ack timeout happens as the path says: before the step that entered
+ * the run of subscribing/resubscribing it ends, one for each subscribe request sent in that run (a
+ * message per symbol on Blockchain.com, per command on Coinbase). No request of the run is answered
+ * in the path: an answer with more pending must be followed by answers (`realizable`).
+ */
+function muteArming(path: ModelPath, dialect: Dialect): Map<number, Fault[]> {
+  const arm = new Map<number, Fault[]>();
+  path.steps.forEach((step, j) => {
+    if (!isAfterAck(step.event.type)) return;
+    let start = j - 1;
+    while (start > 0 && awaiting(leaf(path.steps[start - 1]?.state as ConnectorSnapshot))) start--;
+    let count = 0;
+    for (let i = start; i < j; i++) {
+      const before = path.steps[i - 1]?.state.context.symbols ?? {};
+      const after = path.steps[i]?.state.context.symbols ?? {};
+      const sent = Object.keys(after).filter(
+        (s) => after[s] === 'subscribing' && before[s] !== 'subscribing',
+      );
+      count += dialect === 'blockchain' ? sent.length : Math.min(sent.length, 1);
+    }
+    arm.set(start, [...(arm.get(start) ?? []), { kind: 'mute', count }]);
+  });
+  return arm;
+}
+
 /** Makes `event` happen in the real world (or lets it happen by itself: acks, timers, opens). */
 function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator, run: Run): void {
   const state = leaf(actor.getSnapshot());
@@ -117,9 +146,12 @@ function realize(event: ModelEvent, actor: ConnectorActor, sim: Simulator, run: 
       if (state === 'connecting') {
         sim.fault({ kind: 'refuse', attempts: 1 });
       } else {
-        // Every way a connection can die: close frame, TCP reset, and the zombie socket.
-        const kinds = ['abrupt', 'graceful', 'stall'] as const;
-        const kind = kinds[run.drops++ % kinds.length] as (typeof kinds)[number];
+        // Every way a connection can die: close frame, TCP reset, and the zombie socket. Not the
+        // zombie with a subscribe pending: the ack timeout would notice it before the stale timer.
+        const kinds = awaiting(state)
+          ? (['abrupt', 'graceful'] as const)
+          : (['abrupt', 'graceful', 'stall'] as const);
+        const kind = kinds[run.drops++ % kinds.length] as 'abrupt' | 'graceful' | 'stall';
         sim.fault(kind === 'stall' ? { kind, seconds: 2 } : { kind });
       }
       return;
@@ -166,6 +198,8 @@ async function runPath(path: ModelPath, run: Run): Promise<void> {
     },
   });
   const arming = rejectArming(path);
+  for (const [k, faults] of muteArming(path, run.dialect))
+    arming.set(k, [...(arming.get(k) ?? []), ...faults]);
   try {
     actor.start();
     for (const [i, step] of path.steps.entries()) {

@@ -209,6 +209,81 @@ describe('connector announcements and giving up', () => {
     expect(h.state()).toBe('subscribed');
   });
 
+  it('keeps waiting while answers trickle in, each restarting the ack timeout', () => {
+    const h = connectorHarness({
+      symbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'],
+      wanted: ['BTC-USD', 'ETH-USD'],
+      source: { ackTimeoutMs: 1000 },
+    });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.clock.increment(800);
+    h.current().send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'BTC-USD' });
+    h.clock.increment(800);
+    expect(h.state()).toBe('subscribing');
+    h.actor.send({ type: 'DEMAND', symbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'] });
+    h.clock.increment(800);
+    h.current().send({ type: 'UPSTREAM.REJECTED', symbol: 'ETH-USD', text: 'Unknown symbol' });
+    h.clock.increment(800);
+    expect(h.state()).toBe('subscribing');
+    h.current().send({ type: 'UPSTREAM.SUBSCRIBED', symbol: 'SOL-USD' });
+    expect(h.state()).toBe('subscribed');
+    expect(h.sessions).toHaveLength(1);
+  });
+
+  it('gives the connection up when a subscribe request goes unanswered for ackTimeoutMs', () => {
+    const h = connectorHarness({
+      symbols: ['BTC-USD', 'ETH-USD'],
+      wanted: ['BTC-USD'],
+      source: {
+        ackTimeoutMs: 1000,
+        backoff: { initialDelayMs: 100, maxDelayMs: 100, multiplier: 1, jitter: 0, maxAttempts: 1 },
+      },
+    });
+    const seen: unknown[] = [];
+    h.actor.on('*', (e) => seen.push(e));
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    ackAll(h.current());
+    expect(h.state()).toBe('subscribed');
+    // Subscribed is not timed: nothing is awaited there.
+    h.clock.increment(5000);
+    h.actor.send({ type: 'DEMAND', symbols: ['BTC-USD', 'ETH-USD'] });
+    expect(h.current().commands).toEqual([{ type: 'SUBSCRIBE', symbols: ['ETH-USD'] }]);
+    h.clock.increment(999);
+    expect(h.state()).toBe('subscribing');
+    const first = h.current();
+    h.clock.increment(1);
+    const reason = 'no answer to subscribe within 1000 ms';
+    expect(h.state()).toBe('backoff');
+    expect(first.closed).toBe(true);
+    expect(h.actor.getSnapshot().context).toMatchObject({
+      lastError: reason,
+      attempt: 1,
+      symbols: { 'BTC-USD': 'pending', 'ETH-USD': 'pending' },
+    });
+    expect(seen).toEqual([{ type: 'connection.lost', reason }]);
+
+    // Reconnected, and again no answer: the attempts are used up.
+    h.clock.increment(100);
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    expect(h.state()).toBe('resubscribing');
+    h.clock.increment(1000);
+    expect(h.state()).toBe('failed');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('times a subscribe out after 10,000 ms when the source does not say', () => {
+    const h = connectorHarness({ wanted: ['BTC-USD'] });
+    h.actor.start();
+    h.current().send({ type: 'TRANSPORT.OPEN' });
+    h.clock.increment(9999);
+    expect(h.state()).toBe('subscribing');
+    h.clock.increment(1);
+    expect(h.state()).toBe('backoff');
+    expect(h.actor.getSnapshot().context.lastError).toBe('no answer to subscribe within 10000 ms');
+  });
+
   it('gives up after maxAttempts consecutive failures, and RETRY starts over', () => {
     const h = connectorHarness({
       wanted: ['BTC-USD'],

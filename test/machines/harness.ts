@@ -11,7 +11,12 @@ export interface FakeSession {
 }
 
 /** A connector driven by a scripted transport and a simulated clock: no sockets, no real time. */
-export function connectorHarness(input: Partial<ConnectorInput> & { symbols?: string[] } = {}) {
+export function connectorHarness(
+  input: Omit<Partial<ConnectorInput>, 'source'> & {
+    symbols?: string[];
+    source?: Partial<ConnectorInput['source']>;
+  } = {},
+) {
   const sessions: FakeSession[] = [];
   const transport = fromCallback<TransportCommand, TransportInput, TransportEvent>(
     ({ input, sendBack, receive }) => {

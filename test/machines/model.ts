@@ -33,6 +33,7 @@ export function modelInput(dialect: Dialect): ConnectorInput {
       url: 'ws://127.0.0.1:1/ws',
       token: '',
       staleAfterMs: 400,
+      ackTimeoutMs: 300,
       symbols: [...SYMBOLS],
       backoff: { initialDelayMs: 40, maxDelayMs: 40, multiplier: 1, jitter: 0, maxAttempts: 2 },
     },
@@ -43,10 +44,21 @@ export function modelInput(dialect: Dialect): ConnectorInput {
 
 export const AFTER_BACKOFF = 'xstate.after.backoff.connector.backoff';
 export const AFTER_STABLE = 'xstate.after.stablePeriod.connector.session.subscribed';
+export const AFTER_ACK = {
+  subscribing: 'xstate.after.ackTimeout.connector.session.subscribing',
+  resubscribing: 'xstate.after.ackTimeout.connector.session.resubscribing',
+} as const;
+type AfterAck = (typeof AFTER_ACK)[keyof typeof AFTER_ACK];
+export const isAfterAck = (type: string): type is AfterAck => Object.values<string>(AFTER_ACK).includes(type);
 const TRANSPORT_ERROR = 'xstate.error.actor.transport';
 
-/** A path step's event: the machine's events plus its two timers. */
-export type ModelEvent = ConnectorEvent | { type: typeof AFTER_BACKOFF } | { type: typeof AFTER_STABLE };
+/** A path step's event: the machine's events plus its timers. */
+export type ModelEvent =
+  | ConnectorEvent
+  | { type: typeof AFTER_BACKOFF }
+  | { type: typeof AFTER_STABLE }
+  | { type: typeof AFTER_ACK.subscribing }
+  | { type: typeof AFTER_ACK.resubscribing };
 
 export const leaf = (s: ConnectorSnapshot): string =>
   typeof s.value === 'string' ? s.value : (Object.values(s.value)[0] as string);
@@ -75,7 +87,8 @@ const firstIn = (s: ConnectorSnapshot, state: string) =>
  * no request: the parser rejects the one product its text names, and the other products of that
  * request would never be answered; so a rejection is only modelled for a symbol alone in its request.
  * A connection-wide rejection (no symbol: the venue throttles the connection) can answer any
- * subscribe request, in either dialect, while one is pending.
+ * subscribe request, in either dialect, while one is pending; and a venue can leave it unanswered,
+ * so that the ack timeout fires.
  */
 export function possibleEvents(dialect: Dialect): (s: ConnectorSnapshot) => ModelEvent[] {
   return (s) => {
@@ -114,6 +127,9 @@ export function possibleEvents(dialect: Dialect): (s: ConnectorSnapshot) => Mode
           if (state !== 'subscribed') out.push({ type: 'UPSTREAM.REJECTED', symbol: null, text: 'model' });
         }
         if (unsubscribing && !subscribing) out.push({ type: 'UPSTREAM.UNSUBSCRIBED', symbol: unsubscribing });
+        // The venue leaves the subscribe requests unanswered (muted): the ack timeout fires. Only
+        // with no release pending, whose answer would come and restart the timer.
+        if (state !== 'subscribed' && subscribing && !unsubscribing) out.push({ type: AFTER_ACK[state] });
         // Answers arrive within milliseconds; a timer of hundreds only fires once none is pending.
         if (state === 'subscribed' && !unsubscribing) out.push({ type: AFTER_STABLE });
         return out;
@@ -281,6 +297,8 @@ function replay(input: ConnectorInput, events: ModelEvent[]) {
     if (event.type === AFTER_BACKOFF || event.type === AFTER_STABLE) {
       const s = actor.getSnapshot();
       clock.increment(event.type === AFTER_BACKOFF ? s.context.retryDelayMs : s.context.stableAfterMs);
+    } else if (event.type === AFTER_ACK.subscribing || event.type === AFTER_ACK.resubscribing) {
+      clock.increment(input.source.ackTimeoutMs ?? 0);
     } else {
       actor.send(event);
     }

@@ -36,6 +36,7 @@ const CONTRACT_DEFAULTS = {
       alwaysOn: false,
       backoff: { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2 },
       staleAfterMs: 15000,
+      ackTimeoutMs: 10000,
       lingerMs: 2000,
       venueSymbols: {},
     },
@@ -48,6 +49,7 @@ const CONTRACT_DEFAULTS = {
       alwaysOn: false,
       backoff: { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2 },
       staleAfterMs: 15000,
+      ackTimeoutMs: 10000,
       lingerMs: 2000,
       venueSymbols: {},
     },
@@ -138,6 +140,15 @@ describe('config file', () => {
   it('a missing file named by DATASERVER_CONFIG is an error, not the defaults', () => {
     const file = join(dir, 'also-missing.json');
     expect(thrown(() => loadConfig({ env: { DATASERVER_CONFIG: file } })).message).toContain(file);
+  });
+
+  it('a bad ackTimeoutMs names the key', () => {
+    for (const ackTimeoutMs of [0, 2.5, '10000']) {
+      const err = thrown(() => parseConfig({ sources: [{ id: 'a', ackTimeoutMs }] }));
+      expect(err.code).toBe('CONFIG_INVALID');
+      expect(err.message).toContain('sources[0].ackTimeoutMs');
+    }
+    expect(parseConfig({ sources: [{ id: 'a', ackTimeoutMs: 500 }] }).sources[0]?.ackTimeoutMs).toBe(500);
   });
 
   it('a file with a bad value names the key', () => {

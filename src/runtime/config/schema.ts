@@ -68,6 +68,7 @@ const sourceObject = z.strictObject({
   alwaysOn: z.boolean().default(false),
   backoff: backoffSchema.default({ initialDelayMs: 1000, maxDelayMs: 30_000, multiplier: 2, jitter: 0.2 }),
   staleAfterMs: z.number().int().min(100).default(15_000),
+  ackTimeoutMs: z.number().int().min(100).default(10_000),
   lingerMs: z.number().int().min(0).default(2000),
 });
 
