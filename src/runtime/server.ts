@@ -338,6 +338,7 @@ function sourceView(s: SupervisedSource): SourceView {
     alwaysOn: s.alwaysOn,
     backoff: { ...s.backoff },
     staleAfterMs: s.staleAfterMs,
+    ackTimeoutMs: s.ackTimeoutMs,
     lingerMs: s.lingerMs,
     hasToken: s.token !== '',
   };
