@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { blockchainDialect } from '../../src/connectors/blockchain/index.js';
 import type { DialectSession } from '../../src/connectors/dialect.js';
 import { dialectFor } from '../../src/connectors/registry.js';
 import { DataServerError, type Trade, type UpstreamControl } from '../../src/domain/index.js';
 import { CONTRACT_TRADE_FIELDS } from '../helpers/contract.js';
+import { fixtureLines } from '../helpers/fixtures.js';
 
-// Copies of ../shared/fixtures, so the suite runs on any clone (test/fixtures/fixtures.test.ts keeps them in step).
-const FIXTURES = new URL('../fixtures/blockchain-com/', import.meta.url);
-
-const lines = (name: string): string[] =>
-  readFileSync(new URL(name, FIXTURES), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
+const lines = (name: string): string[] => fixtureLines('blockchain-com', name);
 
 const documented = lines('documented.jsonl');
 const edge = lines('edge.jsonl');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type CoinbaseOptions,
@@ -9,14 +8,9 @@ import type { DialectSession } from '../../src/connectors/dialect.js';
 import { dialectFor } from '../../src/connectors/registry.js';
 import type { Trade, UpstreamControl } from '../../src/domain/index.js';
 import { CONTRACT_TRADE_FIELDS } from '../helpers/contract.js';
+import { fixtureLines } from '../helpers/fixtures.js';
 
-// Copies of ../shared/fixtures, so the suite runs on any clone (test/fixtures/fixtures.test.ts keeps them in step).
-const FIXTURES = new URL('../fixtures/coinbase/', import.meta.url);
-
-const lines = (name: string): string[] =>
-  readFileSync(new URL(name, FIXTURES), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '');
+const lines = (name: string): string[] => fixtureLines('coinbase', name);
 
 const documented = lines('documented.jsonl');
 const bad = lines('bad.jsonl');

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Simulator } from '../../simulator/index.js';
+import { fixtureLines } from '../helpers/fixtures.js';
 import type { Harness, TestClient } from './helpers.js';
 
 /** A Coinbase server message as parsed by the tests; fields beyond `type` depend on the message. */
@@ -24,9 +24,8 @@ export type CoinbaseClient = TestClient<CoinbaseMessage>;
 
 /** The documented server messages (test/fixtures/coinbase/documented.jsonl), by type; the first of each. */
 export const DOCUMENTED: ReadonlyMap<string, Record<string, unknown>> = (() => {
-  const text = readFileSync(new URL('../fixtures/coinbase/documented.jsonl', import.meta.url), 'utf8');
   const byType = new Map<string, Record<string, unknown>>();
-  for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+  for (const line of fixtureLines('coinbase', 'documented.jsonl')) {
     const message = JSON.parse(line) as Record<string, unknown>;
     // The error line with a reason is the one a failed subscribe gets.
     const key = message.type === 'error' && 'reason' in message ? 'error+reason' : String(message.type);
@@ -36,12 +35,7 @@ export const DOCUMENTED: ReadonlyMap<string, Record<string, unknown>> = (() => {
 })();
 
 /** Client requests from test/fixtures/coinbase/requests.jsonl, in file order. */
-export const REQUESTS: readonly string[] = readFileSync(
-  new URL('../fixtures/coinbase/requests.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((l) => l.trim() !== '');
+export const REQUESTS: readonly string[] = fixtureLines('coinbase', 'requests.jsonl');
 
 /** Each key's JSON type: 'integer' for safe integers, so `trade_id: 9` and `9.5` differ. */
 export function shape(message: object): Array<[string, string]> {

@@ -1,19 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixtureLines } from '../helpers/fixtures.js';
 import { type CoinbaseMessage, isMatch, subscribe } from './coinbase-helpers.js';
 import { control, Harness, isHeartbeat, isTrade } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-/**
- * Line 7 of the Blockchain.com fixtures: the venue's answer to a throttled connection. Read from the
- * vendored copy (test/fixtures, kept identical to ../shared/fixtures by a test): a lone clone has no ../shared.
- */
+/** Line 7 of the Blockchain.com fixtures: the venue's answer to a throttled connection. */
 const THROTTLED = (
-  readFileSync(new URL('../fixtures/blockchain-com/documented.jsonl', import.meta.url), 'utf8')
-    .split('\n')
-    .find((line) => line.includes('Connection throttling enabled')) ?? ''
+  fixtureLines('blockchain-com', 'documented.jsonl').find((line) =>
+    line.includes('Connection throttling enabled'),
+  ) ?? ''
 ).trim();
 
 const sub = (symbol: string) => ({ action: 'subscribe', channel: 'trades', symbol });
