@@ -1,31 +1,9 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli, useCliTempDir, writeConfigFile } from '../helpers/cli.js';
 
-// Runs the built CLI (`npm test` builds first), as a user would.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-/** The environment without any DATASERVER_* the caller happens to have. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('DATASERVER_')) env[key] = value;
-  return { ...env, ...extra };
-}
-
-function run(args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  // A command that starts something instead of exiting would hang: the timeout turns that into a failure.
-  return spawnSync(process.execPath, [MAIN, ...args], {
-    cwd: ROOT,
-    env: cleanEnv(env),
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 /** Exited on its own with status 2 and one line on stderr containing `names`, no stack, nothing on stdout. */
 function expectUsageError(result: SpawnSyncReturns<string>, names: string): void {
@@ -39,29 +17,8 @@ function expectUsageError(result: SpawnSyncReturns<string>, names: string): void
   expect(result.stdout).toBe('');
 }
 
-let dir = '';
-beforeAll(() => {
-  expect(existsSync(MAIN), `${MAIN} is missing: build first (npx tsc -p .)`).toBe(true);
-  dir = mkdtempSync(join(tmpdir(), 'dataserver-cli-'));
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A config on loopback and free ports, so that wrongly starting could not clash with anything. */
-function configFile(name: string, sources: unknown[]): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { level: 'silent' },
-      sources,
-    }),
-  );
-  return path;
-}
+const dir = useCliTempDir('dataserver-cli-');
+const configFile = (name: string, sources: unknown[]) => writeConfigFile(dir(), name, sources);
 
 const badConfigFile = () =>
   configFile('bad-multiplier.json', [{ id: 'blockchain', backoff: { multiplier: 0.5 } }]);
@@ -152,7 +109,7 @@ describe('dataserver usage errors: exit 2, one line naming the culprit, nothing 
   });
 
   it('a config file that does not exist', () => {
-    const missing = join(dir, 'missing.json');
+    const missing = join(dir(), 'missing.json');
     expectUsageError(run(['serve', '--config', missing]), missing);
   });
 

@@ -1,15 +1,10 @@
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/broker/password.js';
 import { readFirstLine } from '../../src/cli/hash-password.js';
-
-// Runs the built CLI (`npm test` builds first), as a user would.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+import { MAIN, ROOT } from '../helpers/cli.js';
 
 function run(args: string[], input?: string): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [MAIN, ...args], {

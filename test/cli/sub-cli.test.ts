@@ -1,17 +1,16 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { stripAnsi } from '../../src/cli/sub-ansi.js';
 import type { DataServer } from '../../src/runtime/index.js';
+import { MAIN } from '../helpers/cli.js';
 import { RecordingClient } from '../helpers/mqtt.js';
 import { startTestServer } from '../helpers/server.js';
 import { Recorder, recordLines } from './sub-helpers.js';
 
 // The built CLI (`npm test` builds first), run as a user would, against a real server and simulator.
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 
 describe('dataserver sub, the built command', () => {

@@ -1,55 +1,14 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { DataServerError } from '../../src/domain/index.js';
 import { parseConfig } from '../../src/runtime/index.js';
+import { cleanEnv, MAIN, ROOT, runCli, useCliTempDir, writeConfigFile } from '../helpers/cli.js';
 
-// Runs the built CLI (`npm test` builds first), as a user would.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-/** The environment without any DATASERVER_* the caller happens to have. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DATASERVER_')));
-}
-
-/** Runs the CLI to its end (a command that wrongly starts something fails by the timeout). */
-const runCli = (args: string[]) =>
-  spawnSync(process.execPath, [MAIN, ...args], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-
-let dir = '';
-beforeAll(() => {
-  expect(existsSync(MAIN), `${MAIN} is missing: build first (npm run build)`).toBe(true);
-  dir = mkdtempSync(join(tmpdir(), 'dataserver-inspect-'));
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function configFile(name: string, sources: unknown[]): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      log: { level: 'info' },
-      sources,
-    }),
-  );
-  return path;
-}
+const dir = useCliTempDir('dataserver-inspect-');
+const configFile = (name: string, sources: unknown[]) => writeConfigFile(dir(), name, sources, 'info');
 
 describe('dataserver serve --inspect-url', () => {
   const cleanups: Array<() => Promise<void> | void> = [];

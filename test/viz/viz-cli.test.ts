@@ -1,21 +1,9 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, useCliTempDir } from '../helpers/cli.js';
 
 // Runs the built CLI (`npm test` builds first), as a user would, into a temporary folder.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const FILES = [
   'connector.mmd',
   'connector.svg',
@@ -25,26 +13,13 @@ const FILES = [
   'supervisor.svg',
 ];
 
-function viz(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [MAIN, 'viz', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-}
+const viz = (args: string[]) => runCli(['viz', ...args], { timeoutMs: 30_000 });
 
-let dir = '';
-beforeAll(() => {
-  expect(existsSync(MAIN), `${MAIN} is missing: build first (npm run build)`).toBe(true);
-  dir = mkdtempSync(join(tmpdir(), 'dataserver-viz-'));
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const tmp = useCliTempDir('dataserver-viz-');
 
 describe('dataserver viz', () => {
   it('--out DIR writes a Mermaid and an SVG file per machine, the same as the committed ones', () => {
-    const out = join(dir, 'fresh');
+    const out = join(tmp(), 'fresh');
     const result = viz(['--out', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(FILES);
@@ -56,7 +31,7 @@ describe('dataserver viz', () => {
   });
 
   it('--check passes on fresh files and exits 1 naming a stale or missing one', () => {
-    const out = join(dir, 'checked');
+    const out = join(tmp(), 'checked');
     expect(viz(['--out', out]).status).toBe(0);
     const ok = viz(['--out', out, '--check']);
     expect(ok.status, ok.stderr).toBe(0);
@@ -73,7 +48,7 @@ describe('dataserver viz', () => {
   });
 
   it('keeps a README in the folder in step: the Mermaid between its markers is rewritten', () => {
-    const out = join(dir, 'with-readme');
+    const out = join(tmp(), 'with-readme');
     expect(viz(['--out', out]).status).toBe(0);
     writeFileSync(
       join(out, 'README.md'),
