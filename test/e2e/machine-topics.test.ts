@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
 import type { MachinePayload } from '../../src/runtime/machine-topics.js';
 import { type Received, RecordingClient } from '../helpers/mqtt.js';
-import { silentLogger } from '../helpers/server.js';
+import { FAST_BACKOFF, loopbackConfig, silentLogger } from '../helpers/server.js';
 
 const ADMIN = 's3cret-admin';
 
@@ -23,7 +23,7 @@ describe('retained machines/{actorId} topics', () => {
     kind: 'blockchain',
     url,
     symbols: ['BTC-USD', 'ETH-USD'],
-    backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
+    backoff: FAST_BACKOFF,
     lingerMs: 0,
   });
 
@@ -31,12 +31,7 @@ describe('retained machines/{actorId} topics', () => {
     const sim: Simulator = await startSimulator({ port: 0, rate: 50 });
     open.push(sim);
     const server = await createServer(
-      parseConfig({
-        mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-        http: { host: '127.0.0.1', port: 0, adminToken: ADMIN },
-        log: { level: 'silent' },
-        sources: [source('blockchain', sim.url)],
-      }),
+      loopbackConfig([source('blockchain', sim.url)], { adminToken: ADMIN }),
       silentLogger,
     );
     open.push(server);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
 import { RecordingClient } from '../helpers/mqtt.js';
-import { silentLogger } from '../helpers/server.js';
+import { loopbackConfig, silentLogger } from '../helpers/server.js';
 
 /**
  * A venue that names BTC-USD "XBT/USD" (not even a valid topic level): with a symbols map the
@@ -17,11 +17,10 @@ describe('symbol mapping', () => {
     sim = await startSimulator({ port: 0, rate: 40, symbols: ['XBT/USD', 'ETH-USD'] });
     const symbols = { 'BTC-USD': 'XBT/USD', 'ETH-USD': 'ETH-USD' };
     const source = (id: string, kind: string, url: string) => ({ id, kind, url, symbols, lingerMs: 0 });
-    const config = parseConfig({
-      mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      sources: [source('blockchain', 'blockchain', sim.url), source('coinbase', 'coinbase', sim.coinbaseUrl)],
-    });
+    const config = loopbackConfig([
+      source('blockchain', 'blockchain', sim.url),
+      source('coinbase', 'coinbase', sim.coinbaseUrl),
+    ]);
     server = await createServer(config, silentLogger);
     client = await RecordingClient.connect(`mqtt://127.0.0.1:${server.broker.port}`);
   });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
 import { CONTRACT_TRADE_FIELDS } from '../helpers/contract.js';
 import { type Received, RecordingClient } from '../helpers/mqtt.js';
-import { silentLogger } from '../helpers/server.js';
+import { FAST_BACKOFF, loopbackConfig, silentLogger } from '../helpers/server.js';
 
 /** Two dialects at once: the simulator's Blockchain.com and Coinbase faces, one server, one client. */
 describe('two venues, one topic tree', () => {
@@ -20,13 +20,12 @@ describe('two venues, one topic tree', () => {
       symbols: ['BTC-USD', 'ETH-USD'],
       lingerMs: 0,
       staleAfterMs: 600,
-      backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
+      backoff: FAST_BACKOFF,
     });
-    const config = parseConfig({
-      mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      sources: [source('blockchain', 'blockchain', sim.url), source('coinbase', 'coinbase', sim.coinbaseUrl)],
-    });
+    const config = loopbackConfig([
+      source('blockchain', 'blockchain', sim.url),
+      source('coinbase', 'coinbase', sim.coinbaseUrl),
+    ]);
     server = await createServer(config, silentLogger);
     client = await RecordingClient.connect(`mqtt://127.0.0.1:${server.broker.port}`);
     await client.subscribe('trades/+/BTC-USD', 'status/+');

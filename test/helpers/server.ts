@@ -3,6 +3,19 @@ import { type Config, createServer, type DataServer, parseConfig } from '../../s
 
 export const silentLogger = pino({ level: 'silent' });
 
+/** Retries fast enough for tests, without jitter. */
+export const FAST_BACKOFF = { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 };
+
+/** A validated config on loopback with ephemeral ports, silent, for the given sources. */
+export function loopbackConfig(sources: unknown[], http: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
+    http: { host: '127.0.0.1', port: 0, ...http },
+    log: { level: 'silent' },
+    sources,
+  });
+}
+
 /** A config on loopback with ephemeral ports and fast retries, for one upstream URL. */
 export function testConfig(
   url: string,
@@ -14,22 +27,17 @@ export function testConfig(
     symbols?: readonly string[];
   } = {},
 ): Config {
-  return parseConfig({
-    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    sources: [
-      {
-        id: 'blockchain',
-        kind: 'blockchain',
-        url,
-        symbols: ['BTC-USD', 'ETH-USD'],
-        backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
-        lingerMs: 0,
-        ...overrides,
-      },
-    ],
-  });
+  return loopbackConfig([
+    {
+      id: 'blockchain',
+      kind: 'blockchain',
+      url,
+      symbols: ['BTC-USD', 'ETH-USD'],
+      backoff: FAST_BACKOFF,
+      lingerMs: 0,
+      ...overrides,
+    },
+  ]);
 }
 
 export async function startTestServer(

@@ -1,8 +1,8 @@
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
-import { silentLogger } from '../helpers/server.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
+import { FAST_BACKOFF, loopbackConfig, silentLogger } from '../helpers/server.js';
 
-export const FAST_BACKOFF = { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 };
+export { FAST_BACKOFF };
 
 export interface HttpRig {
   sim: Simulator;
@@ -29,11 +29,8 @@ export async function startRig(options: RigOptions = {}): Promise<HttpRig> {
   let server: DataServer;
   try {
     server = await createServer(
-      parseConfig({
-        mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-        http: { host: '127.0.0.1', port: 0, adminToken: options.adminToken ?? '' },
-        log: { level: 'silent' },
-        sources: [
+      loopbackConfig(
+        [
           {
             id: 'blockchain',
             kind: 'blockchain',
@@ -44,7 +41,8 @@ export async function startRig(options: RigOptions = {}): Promise<HttpRig> {
             ...options.source,
           },
         ],
-      }),
+        { adminToken: options.adminToken ?? '' },
+      ),
       silentLogger,
     );
   } catch (err) {

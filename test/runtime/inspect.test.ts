@@ -3,10 +3,10 @@ import * as inspectLib from '@statelyai/inspect';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startSimulator } from '../../simulator/index.js';
-import { createServer, type DataServer, parseConfig } from '../../src/runtime/index.js';
+import { createServer, type DataServer } from '../../src/runtime/index.js';
 import { createSafeInspector, redact, startInspector } from '../../src/runtime/inspect.js';
 import { RecordingClient } from '../helpers/mqtt.js';
-import { silentLogger } from '../helpers/server.js';
+import { FAST_BACKOFF, loopbackConfig, silentLogger } from '../helpers/server.js';
 
 const TOKEN = 'tok-never-leaves-the-process';
 
@@ -22,21 +22,16 @@ interface Inspected {
 
 /** The test config, with a token on the source so the tests can look for it in what leaves. */
 const config = (url: string) =>
-  parseConfig({
-    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' },
-    sources: [
-      {
-        id: 'blockchain',
-        url,
-        token: TOKEN,
-        symbols: ['BTC-USD', 'ETH-USD'],
-        backoff: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 2, jitter: 0 },
-        lingerMs: 0,
-      },
-    ],
-  });
+  loopbackConfig([
+    {
+      id: 'blockchain',
+      url,
+      token: TOKEN,
+      symbols: ['BTC-USD', 'ETH-USD'],
+      backoff: FAST_BACKOFF,
+      lingerMs: 0,
+    },
+  ]);
 
 /** Session ids of the actors by name (`supervisor`, `subscriptions`, a connector's source id). */
 function actorsByName(events: readonly Inspected[]): Record<string, string> {
