@@ -8,4 +8,4 @@ export { DataServerError, describeError, type ErrorCode, ErrorCodes } from './er
 export { firstIssue } from './issues.js';
 export { isSymbol, SOURCE_ID_PATTERN, SOURCE_ID_RULE, SYMBOL_PATTERN, SYMBOL_RULE } from './symbols.js';
 export { isServerOnlyTopic, SERVER_ONLY_PREFIXES, topicMatches, topics } from './topics.js';
-export { type Side, type Trade, tradeToJson } from './trade.js';
+export { type Side, type Trade, TradeJsonWriter, tradeToJson } from './trade.js';

@@ -20,17 +20,30 @@ export interface Trade {
   readonly receivedAt: string;
 }
 
-/** Serializes a trade with the contract's field order. */
+/** A number as JSON.stringify writes it (non-finite numbers become null). */
+const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
+/**
+ * The one serializer of the wire format (CONTRACT §3 field order), for the trades of one
+ * source/symbol: the constant head is made once, and no object is built per trade (the data plane
+ * keeps one writer per pair). Strings from upstream go through JSON.stringify, so they are escaped
+ * exactly as JSON.stringify of the whole trade would.
+ */
+export class TradeJsonWriter {
+  private readonly head: string;
+
+  constructor(source: string, symbol: string) {
+    this.head = `{"source":${JSON.stringify(source)},"symbol":${JSON.stringify(symbol)},"tradeId":`;
+  }
+
+  write(t: Trade): string {
+    return `${this.head}${JSON.stringify(t.tradeId)},"price":${num(t.price)},"qty":${num(t.qty)},"side":${JSON.stringify(
+      t.side,
+    )},"timestamp":${JSON.stringify(t.timestamp)},"seqnum":${num(t.seqnum)},"receivedAt":${JSON.stringify(t.receivedAt)}}`;
+  }
+}
+
+/** Serializes one trade with the contract's field order (off the hot path: a writer per call). */
 export function tradeToJson(t: Trade): string {
-  return JSON.stringify({
-    source: t.source,
-    symbol: t.symbol,
-    tradeId: t.tradeId,
-    price: t.price,
-    qty: t.qty,
-    side: t.side,
-    timestamp: t.timestamp,
-    seqnum: t.seqnum,
-    receivedAt: t.receivedAt,
-  });
+  return new TradeJsonWriter(t.source, t.symbol).write(t);
 }

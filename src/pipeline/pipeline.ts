@@ -1,6 +1,5 @@
-import { type Trade, topics } from '../domain/index.js';
+import { type Trade, TradeJsonWriter, topics } from '../domain/index.js';
 import { DedupWindow } from './dedup.js';
-import { PayloadWriter } from './payload.js';
 import type { TradeStore } from './store.js';
 
 /** Publishes one serialized trade; the broker adapter implements it. */
@@ -8,7 +7,7 @@ export type PublishFn = (topic: string, payload: Buffer) => void;
 
 interface Pair {
   readonly topic: string;
-  readonly payload: PayloadWriter;
+  readonly payload: TradeJsonWriter;
   readonly window: DedupWindow;
   readonly stats: PairStats;
 }
@@ -91,7 +90,7 @@ export class Pipeline {
     if (!pair) {
       pair = {
         topic: topics.trades(source, symbol),
-        payload: new PayloadWriter(source, symbol),
+        payload: new TradeJsonWriter(source, symbol),
         window: new DedupWindow(this.dedupWindow),
         stats: { source, symbol, received: 0, duplicates: 0, published: 0 },
       };

@@ -1,7 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Trade, tradeToJson } from '../../src/domain/index.js';
-import { PayloadWriter } from '../../src/pipeline/index.js';
+import { type Trade, TradeJsonWriter, tradeToJson } from '../../src/domain/index.js';
+
+/** The contract's payload by definition: JSON.stringify of the fields in CONTRACT §3 order. */
+const reference = (t: Trade): string =>
+  JSON.stringify({
+    source: t.source,
+    symbol: t.symbol,
+    tradeId: t.tradeId,
+    price: t.price,
+    qty: t.qty,
+    side: t.side,
+    timestamp: t.timestamp,
+    seqnum: t.seqnum,
+    receivedAt: t.receivedAt,
+  });
 
 const trade = fc.record({
   source: fc.string(),
@@ -15,11 +28,12 @@ const trade = fc.record({
   receivedAt: fc.string(),
 });
 
-describe('PayloadWriter', () => {
-  it('writes exactly what tradeToJson writes, whatever the strings and numbers', () => {
+describe('TradeJsonWriter and tradeToJson', () => {
+  it('write exactly what JSON.stringify of the contract-ordered trade writes, whatever the strings and numbers', () => {
     fc.assert(
       fc.property(trade, (t: Trade) => {
-        expect(new PayloadWriter(t.source, t.symbol).write(t)).toBe(tradeToJson(t));
+        expect(new TradeJsonWriter(t.source, t.symbol).write(t)).toBe(reference(t));
+        expect(tradeToJson(t)).toBe(reference(t));
       }),
       { numRuns: 2_000 },
     );
@@ -37,8 +51,9 @@ describe('PayloadWriter', () => {
       seqnum: 0,
       receivedAt: '2026-11-27T10:00:00.000Z',
     };
-    const written = new PayloadWriter(t.source, t.symbol).write(t);
-    expect(written).toBe(tradeToJson(t));
+    const written = new TradeJsonWriter(t.source, t.symbol).write(t);
+    expect(written).toBe(reference(t));
+    expect(tradeToJson(t)).toBe(written);
     expect(JSON.parse(written)).toEqual(t);
   });
 });
